@@ -1,0 +1,21 @@
+// Command go-app-frontend is the go-app BuildKit frontend. BuildKit runs it
+// from the frontend image named on the first line of a go-app.yaml
+// ("# syntax=REGISTRY/go-app:1") and talks to it over the gateway API.
+package main
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/go-app-frontend/go-app/frontend"
+	"github.com/moby/buildkit/frontend/gateway/grpcclient"
+	"github.com/moby/buildkit/util/appcontext"
+	_ "github.com/moby/buildkit/util/grpcutil/encoding/proto"
+)
+
+func main() {
+	if err := grpcclient.RunFromEnvironment(appcontext.Context(), frontend.Build); err != nil {
+		fmt.Fprintf(os.Stderr, "go-app: %v\n", err)
+		os.Exit(1)
+	}
+}
