@@ -1,0 +1,60 @@
+package llb
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/goappfrontend/go-app/spec"
+	"github.com/moby/buildkit/client/llb"
+	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
+)
+
+// binaryOut is one compiled binary: a state holding just the file /<name>.
+type binaryOut struct {
+	name  string
+	state llb.State
+}
+
+// GoBuildArgs is the argument vector of `go build` for one binary. Every
+// value is its own argument: the go command, not a shell, splits -ldflags.
+func GoBuildArgs(s *spec.Spec, bin spec.Binary) []string {
+	args := []string{"go", "build"}
+	if s.Build.Trimpath == nil || *s.Build.Trimpath {
+		args = append(args, "-trimpath")
+	}
+	// The build context may hold a .git directory while the toolchain image
+	// has no git: VCS stamping would then fail the build. Version data goes
+	// in through ldflags instead.
+	args = append(args, "-buildvcs=false")
+	if len(s.Build.Tags) > 0 {
+		args = append(args, "-tags="+strings.Join(s.Build.Tags, ","))
+	}
+	if s.Build.Ldflags != "" {
+		args = append(args, "-ldflags="+s.Build.Ldflags)
+	}
+	return append(args, "-o", outDir+"/"+bin.Name, bin.Main)
+}
+
+// TargetEnv is what `go build` gets on top of the spec's build.env for one
+// target: the platform's GOOS/GOARCH/GOARM/GOAMD64 and CGO_ENABLED, which
+// the spec cannot override.
+func TargetEnv(s *spec.Spec, goEnv []string) []string {
+	cgo := "CGO_ENABLED=0"
+	if s.Build.Cgo {
+		cgo = "CGO_ENABLED=1"
+	}
+	return append(slices.Clone(goEnv), cgo)
+}
+
+// compile runs `go build` for one binary and target platform in the builder
+// stage (on the build platform) and returns a state holding /<name>.
+func (b *builder) compile(bin spec.Binary, target ocispecs.Platform, goEnv []string) llb.State {
+	name := platformName(target) + " go build " + bin.Main
+	var opts []llb.RunOption
+	opts = append(opts, llb.AddMount(srcDir, b.opt.Context, llb.Readonly))
+	for _, l := range b.location(bin.Pos) {
+		opts = append(opts, l)
+	}
+	run := b.run(name, GoBuildArgs(b.opt.Spec, bin), TargetEnv(b.opt.Spec, goEnv), opts...)
+	return run.AddMount(outDir, llb.Scratch())
+}

@@ -1,0 +1,237 @@
+// Package llb converts a go-app spec into BuildKit LLB for one target
+// platform: a builder stage on the build platform (Go toolchain image,
+// module download, cross-compiling `go build` with cache mounts) and a
+// runtime image assembled with file operations only, plus its image config.
+//
+// It is a pure converter: it never talks to BuildKit. The frontend resolves
+// images and reads go.mod, then calls [Convert] once per target platform:
+//
+//	res, err := llb.Convert(llb.Options{
+//		Spec:           s,
+//		BuildPlatform:  buildPlatform,
+//		TargetPlatform: targetPlatform,
+//		Toolchain:      llb.Image{Ref: "golang:1.26", State: toolchainState, Config: cfg},
+//		Context:        contextState,
+//	})
+//	def, err := res.State.Marshal(ctx)
+package llb
+
+import (
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/containerd/platforms"
+	"github.com/goappfrontend/go-app/spec"
+	"github.com/moby/buildkit/client/llb"
+	"github.com/moby/buildkit/solver/pb"
+	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
+	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
+)
+
+// Paths inside the builder stage.
+const (
+	srcDir     = "/src"
+	outDir     = "/out"
+	goModCache = "/go/pkg/mod"
+	goCache    = "/root/.cache/go-build"
+	helperDir  = "/go-app"
+)
+
+// Image is a resolved image: its LLB state and its config.
+type Image struct {
+	// Ref is the reference the user wrote (used in op names).
+	Ref string
+	// State is the image's root filesystem, usually llb.Image pinned by digest.
+	State llb.State
+	// Config is the image config; its Env is applied to steps run in it.
+	Config *dockerspec.DockerOCIImage
+}
+
+// Options is everything Convert needs for one target platform.
+type Options struct {
+	// Spec is a loaded spec with defaults filled.
+	Spec *spec.Spec
+	// BuildPlatform is where the builder stage runs (never emulated).
+	BuildPlatform ocispecs.Platform
+	// TargetPlatform is the platform of the image to produce.
+	TargetPlatform ocispecs.Platform
+	// Toolchain is the Go toolchain image, for the build platform.
+	Toolchain Image
+	// Base is the runtime base image for the target platform; nil for scratch.
+	Base *Image
+	// Context is the build context (the Go module).
+	Context llb.State
+	// Vendor is true when the module vendors its dependencies
+	// (vendor/modules.txt exists): no module download then.
+	Vendor bool
+	// CacheNS namespaces cache mount ids (BUILDKIT_CACHE_MOUNT_NS).
+	CacheNS string
+	// SourceMap, when set, makes ops point back at spec lines.
+	SourceMap *llb.SourceMap
+	// Epoch is SOURCE_DATE_EPOCH when given: the image's creation time.
+	Epoch *time.Time
+	// Now is the creation time when no Epoch is given.
+	Now time.Time
+	// Metadata fills the org.opencontainers.image.* labels.
+	Metadata Metadata
+	// Labels are the caller's --label values; they win over everything.
+	Labels map[string]string
+}
+
+// Metadata are facts about the source that become OCI labels.
+type Metadata struct {
+	Version  string // org.opencontainers.image.version
+	Revision string // org.opencontainers.image.revision
+	Source   string // org.opencontainers.image.source
+}
+
+// Result is the converted build for one platform.
+type Result struct {
+	// State is the runtime image's root filesystem.
+	State llb.State
+	// Image is the image config.
+	Image *dockerspec.DockerOCIImage
+	// Binaries maps each binary's name to its path in State.
+	Binaries map[string]string
+}
+
+// fileTime stamps every file of the runtime image, so that the same source
+// gives the same layers whatever the build time.
+var fileTime = time.Unix(0, 0).UTC()
+
+// Convert returns the LLB and image config of one target platform.
+func Convert(opt Options) (*Result, error) {
+	if opt.Spec == nil || len(opt.Spec.Binaries) == 0 {
+		return nil, errors.New("llb: spec has no binaries (FillDefaults not called?)")
+	}
+	target := platforms.Normalize(opt.TargetPlatform)
+	goEnv, err := GoEnv(target)
+	if err != nil {
+		return nil, err
+	}
+	b := newBuilder(opt)
+	bins := make(map[string]string, len(opt.Spec.Binaries))
+	outs := make([]binaryOut, 0, len(opt.Spec.Binaries))
+	for _, bin := range opt.Spec.Binaries {
+		st := b.compile(bin, target, goEnv)
+		outs = append(outs, binaryOut{name: bin.Name, state: st})
+		bins[bin.Name] = spec.DefaultBinaryDir + "/" + bin.Name
+	}
+	rootfs, err := assemble(opt, b, target, outs)
+	if err != nil {
+		return nil, err
+	}
+	img, err := imageConfig(opt, target)
+	if err != nil {
+		return nil, err
+	}
+	return &Result{State: rootfs, Image: img, Binaries: bins}, nil
+}
+
+// builder is the builder stage shared by every binary and platform.
+type builder struct {
+	opt  Options
+	root llb.State // toolchain image after the module download
+	env  []string  // toolchain image env
+}
+
+func newBuilder(opt Options) *builder {
+	b := &builder{opt: opt, root: opt.Toolchain.State, env: imageEnv(opt.Toolchain.Config)}
+	if !opt.Vendor {
+		b.root = b.moduleDownload()
+	}
+	return b
+}
+
+// run is an exec in the builder stage (after the module download) with the
+// spec's build.env and then env on top of exec's environment.
+func (b *builder) run(name string, args []string, env []string, opts ...llb.RunOption) llb.ExecState {
+	return b.exec(b.root, name, args, mergeEnv(envList(b.opt.Spec.Build.Env), env), opts...)
+}
+
+// exec runs args on root, on the build platform, with the Go caches mounted
+// and the environment: toolchain image env, go-app's settings, then env.
+func (b *builder) exec(root llb.State, name string, args []string, env []string, opts ...llb.RunOption) llb.ExecState {
+	ro := []llb.RunOption{
+		llb.Args(args),
+		llb.Dir(srcDir),
+		llb.WithCustomName(name),
+		llb.Platform(b.opt.BuildPlatform),
+		llb.AddMount(goModCache, llb.Scratch(), llb.AsPersistentCacheDir(b.cacheID("gomodcache"), llb.CacheMountShared)),
+		llb.AddMount(goCache, llb.Scratch(), llb.AsPersistentCacheDir(b.cacheID("gocache"), llb.CacheMountShared)),
+	}
+	for _, kv := range mergeEnv(b.env, []string{
+		"GOMODCACHE=" + goModCache,
+		"GOCACHE=" + goCache,
+		"GOTOOLCHAIN=local",
+		"GOFLAGS=",
+	}, env) {
+		k, v, _ := strings.Cut(kv, "=")
+		ro = append(ro, llb.AddEnv(k, v))
+	}
+	return root.Run(append(ro, opts...)...)
+}
+
+func (b *builder) cacheID(name string) string {
+	id := "go-app-" + name
+	if b.opt.CacheNS != "" {
+		id = b.opt.CacheNS + "/" + id
+	}
+	return id
+}
+
+// location points an op at a place in the spec, when a source map is set.
+func (b *builder) location(p spec.Position) []llb.ConstraintsOpt {
+	if b.opt.SourceMap == nil || p.Line == 0 {
+		return nil
+	}
+	return []llb.ConstraintsOpt{b.opt.SourceMap.Location([]*pb.Range{{
+		Start: &pb.Position{Line: int32(p.Line), Character: int32(p.Column)},
+		End:   &pb.Position{Line: int32(p.Line), Character: int32(p.Column)},
+	}})}
+}
+
+func platformName(p ocispecs.Platform) string {
+	return fmt.Sprintf("[%s]", platforms.FormatAll(p))
+}
+
+// imageEnv is an image config's environment, or nil.
+func imageEnv(img *dockerspec.DockerOCIImage) []string {
+	if img == nil {
+		return nil
+	}
+	return img.Config.Env
+}
+
+// mergeEnv overlays KEY=VALUE lists left to right; later keys win and keep
+// the position of their first appearance.
+func mergeEnv(lists ...[]string) []string {
+	var out []string
+	idx := map[string]int{}
+	for _, l := range lists {
+		for _, kv := range l {
+			k, _, _ := strings.Cut(kv, "=")
+			if i, ok := idx[k]; ok {
+				out[i] = kv
+				continue
+			}
+			idx[k] = len(out)
+			out = append(out, kv)
+		}
+	}
+	return out
+}
+
+// envList turns a map into sorted KEY=VALUE pairs.
+func envList(m map[string]string) []string {
+	keys := slices.Sorted(maps.Keys(m))
+	out := make([]string, 0, len(keys))
+	for _, k := range keys {
+		out = append(out, k+"="+m[k])
+	}
+	return out
+}

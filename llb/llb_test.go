@@ -1,0 +1,473 @@
+package llb
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/goappfrontend/go-app/spec"
+	"github.com/moby/buildkit/client/llb"
+	"github.com/moby/buildkit/solver/pb"
+	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
+	digest "github.com/opencontainers/go-digest"
+	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
+)
+
+// graph is a marshaled LLB definition, indexed for assertions.
+type graph struct {
+	ops   map[digest.Digest]*pb.Op
+	names map[digest.Digest]string
+	locs  map[digest.Digest]bool // ops that point back at the spec
+}
+
+func marshal(t *testing.T, st llb.State, p ocispecs.Platform) *graph {
+	t.Helper()
+	def, err := st.Marshal(context.Background(), llb.Platform(p))
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := &graph{ops: map[digest.Digest]*pb.Op{}, names: map[digest.Digest]string{}, locs: map[digest.Digest]bool{}}
+	for _, dt := range def.Def {
+		var op pb.Op
+		if err := op.UnmarshalVT(dt); err != nil {
+			t.Fatal(err)
+		}
+		dgst := digest.FromBytes(dt)
+		g.ops[dgst] = &op
+		g.names[dgst] = def.Metadata[dgst].Description["llb.customname"]
+	}
+	if def.Source != nil {
+		for d := range def.Source.Locations {
+			g.locs[digest.Digest(d)] = true
+		}
+	}
+	return g
+}
+
+// named returns the op with exactly this custom name.
+func (g *graph) named(t *testing.T, name string) (digest.Digest, *pb.Op) {
+	t.Helper()
+	for d, n := range g.names {
+		if n == name {
+			return d, g.ops[d]
+		}
+	}
+	var all []string
+	for _, n := range g.names {
+		all = append(all, n)
+	}
+	slices.Sort(all)
+	t.Fatalf("no op named %q; ops: %q", name, all)
+	return "", nil
+}
+
+func (g *graph) has(name string) bool {
+	for _, n := range g.names {
+		if n == name {
+			return true
+		}
+	}
+	return false
+}
+
+// input returns the op that feeds input i of op.
+func (g *graph) input(t *testing.T, op *pb.Op, i int64) *pb.Op {
+	t.Helper()
+	in := g.ops[digest.Digest(op.Inputs[i].Digest)]
+	if in == nil {
+		t.Fatalf("input %d not in definition", i)
+	}
+	return in
+}
+
+func mountAt(e *pb.ExecOp, dest string) *pb.Mount {
+	for _, m := range e.Mounts {
+		if m.Dest == dest {
+			return m
+		}
+	}
+	return nil
+}
+
+var (
+	// buildContext is shared like the frontend shares its one context state
+	// (llb.Local picks a random unique id per call).
+	buildContext = llb.Local("context", llb.SessionID("session"))
+	amd64        = ocispecs.Platform{OS: "linux", Architecture: "amd64"}
+	arm64        = ocispecs.Platform{OS: "linux", Architecture: "arm64"}
+)
+
+func testSpec() *spec.Spec {
+	return &spec.Spec{
+		Binaries: []spec.Binary{{Name: "server", Main: "./cmd/server", Pos: spec.Position{Line: 2, Column: 7}}},
+		Build:    spec.Build{Ldflags: "-s -w -X main.version=$(id); touch /x", Tags: []string{"netgo", "osusergo"}, Env: map[string]string{"GOEXPERIMENT": "greenteagc"}},
+		Runtime: spec.Runtime{
+			Base: spec.DefaultBase, User: spec.DefaultUser, Workdir: "/", Entrypoint: "server",
+			Args: []string{"--addr", ":8080"}, Env: map[string]string{"APP_MODE": "prod"}, Ports: []string{"8080", "53/udp"},
+		},
+		Labels: map[string]string{"org.example.team": "core"},
+	}
+}
+
+func testOptions(s *spec.Spec, target ocispecs.Platform) Options {
+	return Options{
+		Spec:           s,
+		BuildPlatform:  amd64,
+		TargetPlatform: target,
+		Toolchain: Image{
+			Ref:    "golang:1.26",
+			State:  llb.Image("docker.io/library/golang:1.26@sha256:"+strings.Repeat("a", 64), llb.Platform(amd64)),
+			Config: &dockerspec.DockerOCIImage{Config: dockerspec.DockerOCIImageConfig{ImageConfig: ocispecs.ImageConfig{Env: []string{"PATH=/usr/local/go/bin:/usr/bin", "GOPATH=/go", "GOFLAGS=-mod=vendor"}}}},
+		},
+		Context:  buildContext,
+		CacheNS:  "ns",
+		Now:      time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC),
+		Metadata: Metadata{Version: "1.2.3", Revision: "abc123", Source: "https://example.com/repo.git"},
+		Labels:   map[string]string{"org.example.team": "caller-wins"},
+	}
+}
+
+func convert(t *testing.T, opt Options) (*Result, *graph) {
+	t.Helper()
+	res, err := Convert(opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res, marshal(t, res.State, opt.TargetPlatform)
+}
+
+func TestGoEnv(t *testing.T) {
+	for _, tc := range []struct {
+		platform string
+		want     []string
+		err      bool
+	}{
+		{"linux/amd64", []string{"GOOS=linux", "GOARCH=amd64"}, false},
+		{"linux/amd64/v1", []string{"GOOS=linux", "GOARCH=amd64"}, false},
+		{"linux/amd64/v3", []string{"GOOS=linux", "GOARCH=amd64", "GOAMD64=v3"}, false},
+		{"linux/arm64", []string{"GOOS=linux", "GOARCH=arm64"}, false},
+		{"linux/arm64/v8", []string{"GOOS=linux", "GOARCH=arm64"}, false},
+		{"linux/arm/v7", []string{"GOOS=linux", "GOARCH=arm", "GOARM=7"}, false},
+		{"linux/arm/v6", []string{"GOOS=linux", "GOARCH=arm", "GOARM=6"}, false},
+		{"linux/arm", []string{"GOOS=linux", "GOARCH=arm", "GOARM=7"}, false},
+		{"linux/riscv64", []string{"GOOS=linux", "GOARCH=riscv64"}, false},
+		{"linux/amd64/v9", nil, true},
+		{"linux/arm/v8", nil, true},
+	} {
+		p := mustParsePlatform(t, tc.platform)
+		got, err := GoEnv(p)
+		if tc.err {
+			if err == nil {
+				t.Errorf("%s: want an error, got %q", tc.platform, got)
+			}
+			continue
+		}
+		if err != nil || !slices.Equal(got, tc.want) {
+			t.Errorf("%s: got %q, %v; want %q", tc.platform, got, err, tc.want)
+		}
+	}
+}
+
+func mustParsePlatform(t *testing.T, s string) ocispecs.Platform {
+	t.Helper()
+	parts := strings.Split(s, "/")
+	p := ocispecs.Platform{OS: parts[0], Architecture: parts[1]}
+	if len(parts) > 2 {
+		p.Variant = parts[2]
+	}
+	return p
+}
+
+func TestGoBuildStep(t *testing.T) {
+	for _, tc := range []struct {
+		target  ocispecs.Platform
+		name    string
+		wantEnv []string
+		noEnv   []string
+	}{
+		{arm64, "[linux/arm64] go build ./cmd/server", []string{"GOOS=linux", "GOARCH=arm64"}, []string{"GOARM=", "GOAMD64="}},
+		{ocispecs.Platform{OS: "linux", Architecture: "arm", Variant: "v7"}, "[linux/arm/v7] go build ./cmd/server", []string{"GOARCH=arm", "GOARM=7"}, nil},
+		{ocispecs.Platform{OS: "linux", Architecture: "amd64", Variant: "v3"}, "[linux/amd64/v3] go build ./cmd/server", []string{"GOARCH=amd64", "GOAMD64=v3"}, []string{"GOARM="}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			opt := testOptions(testSpec(), tc.target)
+			opt.SourceMap = llb.NewSourceMap(nil, "go-app.yaml", "YAML", []byte("# syntax=x\nmain: ./cmd/server\n"))
+			_, g := convert(t, opt)
+			dgst, op := g.named(t, tc.name)
+			e := op.GetExec()
+			if e == nil {
+				t.Fatalf("%s is not an exec op", tc.name)
+			}
+			// The builder runs on the build platform, never the target.
+			if op.Platform.Architecture != "amd64" || op.Platform.OS != "linux" {
+				t.Errorf("go build runs on %v, want the build platform linux/amd64", op.Platform)
+			}
+			wantArgs := []string{"go", "build", "-trimpath", "-buildvcs=false", "-tags=netgo,osusergo",
+				"-ldflags=-s -w -X main.version=$(id); touch /x", "-o", "/out/server", "./cmd/server"}
+			if !slices.Equal(e.Meta.Args, wantArgs) {
+				t.Errorf("args = %q\nwant   %q", e.Meta.Args, wantArgs)
+			}
+			env := e.Meta.Env
+			for _, w := range append(tc.wantEnv, "CGO_ENABLED=0", "GOEXPERIMENT=greenteagc", "GOTOOLCHAIN=local",
+				"GOMODCACHE=/go/pkg/mod", "GOCACHE=/root/.cache/go-build", "GOPATH=/go", "GOFLAGS=") {
+				if !slices.Contains(env, w) {
+					t.Errorf("env %q lacks %q", env, w)
+				}
+			}
+			for _, n := range tc.noEnv {
+				for _, kv := range env {
+					if strings.HasPrefix(kv, n) {
+						t.Errorf("env has %q", kv)
+					}
+				}
+			}
+			for dest, id := range map[string]string{"/go/pkg/mod": "ns/go-app-gomodcache", "/root/.cache/go-build": "ns/go-app-gocache"} {
+				m := mountAt(e, dest)
+				if m == nil || m.MountType != pb.MountType_CACHE || m.CacheOpt.ID != id || m.CacheOpt.Sharing != pb.CacheSharingOpt_SHARED {
+					t.Errorf("mount %s = %v, want shared cache %s", dest, m, id)
+				}
+			}
+			if m := mountAt(e, "/src"); m == nil || !m.Readonly {
+				t.Errorf("source mount = %v, want read-only /src", m)
+			} else if in := g.input(t, op, m.Input); in.GetSource() == nil || in.GetSource().Identifier != "local://context" {
+				t.Errorf("/src comes from %v, want the build context", in)
+			}
+			if m := mountAt(e, "/out"); m == nil || m.Output < 0 {
+				t.Errorf("no /out output mount: %v", m)
+			}
+			if !g.locs[dgst] {
+				t.Errorf("go build op has no source location pointing at the spec")
+			}
+		})
+	}
+}
+
+func TestModuleDownloadDependsOnlyOnModFiles(t *testing.T) {
+	_, g := convert(t, testOptions(testSpec(), arm64))
+	_, op := g.named(t, "go mod download")
+	e := op.GetExec()
+	if !slices.Equal(e.Meta.Args, []string{"go", "mod", "download"}) {
+		t.Fatalf("args = %q", e.Meta.Args)
+	}
+	if op.Platform.Architecture != "amd64" {
+		t.Errorf("download runs on %v, want the build platform", op.Platform)
+	}
+	m := mountAt(e, "/src")
+	if m == nil || !m.Readonly {
+		t.Fatalf("no read-only /src mount: %v", m)
+	}
+	in := g.input(t, op, m.Input)
+	f := in.GetFile()
+	if f == nil || len(f.Actions) != 1 || f.Actions[0].GetCopy() == nil {
+		t.Fatalf("/src of the download is %v, want one copy action", in)
+	}
+	cp := f.Actions[0].GetCopy()
+	if !slices.Equal(cp.IncludePatterns, ModFilePatterns) || !cp.DirCopyContents {
+		t.Errorf("copy includes %q, want %q", cp.IncludePatterns, ModFilePatterns)
+	}
+	if src := g.input(t, in, 0).GetSource(); src == nil || src.Identifier != "local://context" {
+		t.Errorf("module files come from %v, want the build context", src)
+	}
+	for _, id := range []string{"ns/go-app-gomodcache", "ns/go-app-gocache"} {
+		found := false
+		for _, m := range e.Mounts {
+			found = found || (m.CacheOpt != nil && m.CacheOpt.ID == id)
+		}
+		if !found {
+			t.Errorf("download has no cache mount %s", id)
+		}
+	}
+	// The build runs after the download: its root is the download's root.
+	_, build := g.named(t, "[linux/arm64] go build ./cmd/server")
+	root := mountAt(build.GetExec(), "/")
+	if g.input(t, build, root.Input).GetExec() == nil || g.names[digest.Digest(build.Inputs[root.Input].Digest)] != "go mod download" {
+		t.Errorf("go build's root is not the output of go mod download")
+	}
+}
+
+func TestVendoredModuleSkipsDownload(t *testing.T) {
+	opt := testOptions(testSpec(), amd64)
+	opt.Vendor = true
+	_, g := convert(t, opt)
+	if g.has("go mod download") {
+		t.Fatal("a vendored module must not run go mod download")
+	}
+	g.named(t, "[linux/amd64] go build ./cmd/server")
+}
+
+func TestRuntimeOnScratch(t *testing.T) {
+	res, g := convert(t, testOptions(testSpec(), arm64))
+	_, op := g.named(t, "runtime files: CA certificates, zoneinfo, passwd, group, /tmp")
+	e := op.GetExec()
+	wantArgs := []string{"go", "run", "-trimpath", "/go-app/mkrootfs.go", "-out", "/out", "-uid", "65532", "-gid", "65532"}
+	if !slices.Equal(e.Meta.Args, wantArgs) {
+		t.Errorf("args = %q, want %q", e.Meta.Args, wantArgs)
+	}
+	// Independent of the source: it runs on the plain toolchain image.
+	root := g.input(t, op, mountAt(e, "/").Input)
+	if root.GetSource() == nil || !strings.HasPrefix(root.GetSource().Identifier, "docker-image://docker.io/library/golang:1.26@sha256:") {
+		t.Errorf("runtime files run on %v, want the pinned toolchain image", root)
+	}
+	helper := g.input(t, op, mountAt(e, "/go-app").Input).GetFile().Actions[0].GetMkfile()
+	if helper == nil || string(helper.Data) != string(mkrootfsSource) {
+		t.Errorf("helper mount does not hold mkrootfs.go")
+	}
+
+	_, merge := g.named(t, "[linux/arm64] image")
+	if merge.GetMerge() == nil || len(merge.Inputs) != 2 {
+		t.Fatalf("image is %v, want a merge of 2 layers", merge)
+	}
+	layers := []string{"runtime files layer", "[linux/arm64] binaries layer"}
+	for i, want := range layers {
+		d := digest.Digest(merge.Inputs[i].Digest)
+		if g.names[d] != want {
+			t.Errorf("layer %d is %q, want %q", i, g.names[d], want)
+		}
+		cp := g.ops[d].GetFile().Actions[0].GetCopy()
+		if cp == nil || cp.Timestamp != 0 || !cp.DirCopyContents {
+			t.Errorf("layer %q is not a stamped copy: %v", want, cp)
+		}
+	}
+	_, collect := g.named(t, "[linux/arm64] collect binaries")
+	cp := collect.GetFile().Actions[0].GetCopy()
+	if cp.Src != "/server" || cp.Dest != "/usr/local/bin/server" || cp.Owner.User.GetByID() != 0 {
+		t.Errorf("binary copy = %v", cp)
+	}
+	if res.Binaries["server"] != "/usr/local/bin/server" {
+		t.Errorf("binaries = %v", res.Binaries)
+	}
+}
+
+func TestRuntimeOnBaseImage(t *testing.T) {
+	s := testSpec()
+	s.Runtime.Base = "alpine:3"
+	s.Runtime.Files = []spec.File{{Src: "config/app.yaml", Dst: "/etc/app/app.yaml"}}
+	opt := testOptions(s, arm64)
+	opt.Base = &Image{Ref: "alpine:3", State: llb.Image("docker.io/library/alpine:3"),
+		Config: &dockerspec.DockerOCIImage{Config: dockerspec.DockerOCIImageConfig{ImageConfig: ocispecs.ImageConfig{
+			Env: []string{"PATH=/usr/bin:/bin"}, Labels: map[string]string{"base": "yes"}}}}}
+	res, g := convert(t, opt)
+	if g.has("runtime files: CA certificates, zoneinfo, passwd, group, /tmp") {
+		t.Error("a base image gets no runtime files")
+	}
+	_, merge := g.named(t, "[linux/arm64] image on alpine:3")
+	if in := g.input(t, merge, 0).GetSource(); in == nil || in.Identifier != "docker-image://docker.io/library/alpine:3" {
+		t.Errorf("first layer is %v, want the base image", in)
+	}
+	_, collect := g.named(t, "[linux/arm64] collect binaries")
+	acts := collect.GetFile().Actions
+	if len(acts) != 2 || acts[1].GetCopy().Src != "/config/app.yaml" || acts[1].GetCopy().Dest != "/etc/app/app.yaml" {
+		t.Errorf("extra file copy = %v", acts)
+	}
+	env := res.Image.Config.Env
+	if !slices.Contains(env, "PATH=/usr/bin:/bin") || slices.ContainsFunc(env, func(s string) bool { return strings.HasPrefix(s, "SSL_CERT_FILE=") }) {
+		t.Errorf("env on a base image = %q: want the base's PATH and no SSL_CERT_FILE", env)
+	}
+	if res.Image.Config.Labels["base"] != "yes" {
+		t.Errorf("base labels lost: %v", res.Image.Config.Labels)
+	}
+}
+
+func TestImageConfig(t *testing.T) {
+	target := ocispecs.Platform{OS: "linux", Architecture: "arm", Variant: "v7"}
+	res, _ := convert(t, testOptions(testSpec(), target))
+	img := res.Image
+	if img.OS != "linux" || img.Architecture != "arm" || img.Variant != "v7" {
+		t.Errorf("platform = %s/%s/%s", img.OS, img.Architecture, img.Variant)
+	}
+	c := img.Config
+	if !slices.Equal(c.Entrypoint, []string{"/usr/local/bin/server"}) || !slices.Equal(c.Cmd, []string{"--addr", ":8080"}) {
+		t.Errorf("entrypoint %q cmd %q", c.Entrypoint, c.Cmd)
+	}
+	if c.User != "65532:65532" || c.WorkingDir != "/" {
+		t.Errorf("user %q workdir %q", c.User, c.WorkingDir)
+	}
+	wantEnv := []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt", "APP_MODE=prod"}
+	if !slices.Equal(c.Env, wantEnv) {
+		t.Errorf("env = %q, want %q", c.Env, wantEnv)
+	}
+	if _, ok := c.ExposedPorts["8080/tcp"]; !ok || len(c.ExposedPorts) != 2 {
+		t.Errorf("ports = %v", c.ExposedPorts)
+	}
+	if _, ok := c.ExposedPorts["53/udp"]; !ok {
+		t.Errorf("ports = %v", c.ExposedPorts)
+	}
+	want := map[string]string{
+		"org.opencontainers.image.title":    "server",
+		"org.opencontainers.image.created":  "2026-01-02T03:04:05Z",
+		"org.opencontainers.image.version":  "1.2.3",
+		"org.opencontainers.image.revision": "abc123",
+		"org.opencontainers.image.source":   "https://example.com/repo.git",
+		"org.example.team":                  "caller-wins",
+	}
+	for k, v := range want {
+		if c.Labels[k] != v {
+			t.Errorf("label %s = %q, want %q", k, c.Labels[k], v)
+		}
+	}
+	if img.Created == nil || !img.Created.Equal(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)) {
+		t.Errorf("created = %v", img.Created)
+	}
+}
+
+func TestEpochSetsCreatedAndFileTimes(t *testing.T) {
+	opt := testOptions(testSpec(), amd64)
+	epoch := time.Unix(1700000000, 0).UTC()
+	opt.Epoch = &epoch
+	res, g := convert(t, opt)
+	if !res.Image.Created.Equal(epoch) || res.Image.Config.Labels["org.opencontainers.image.created"] != "2023-11-14T22:13:20Z" {
+		t.Errorf("created = %v, label %q", res.Image.Created, res.Image.Config.Labels["org.opencontainers.image.created"])
+	}
+	_, layer := g.named(t, "[linux/amd64] binaries layer")
+	if ts := layer.GetFile().Actions[0].GetCopy().Timestamp; ts != epoch.UnixNano() {
+		t.Errorf("file time = %d, want %d", ts, epoch.UnixNano())
+	}
+}
+
+func TestSeveralBinaries(t *testing.T) {
+	s := testSpec()
+	s.Binaries = []spec.Binary{{Name: "api", Main: "./cmd/api"}, {Name: "worker", Main: "./cmd/worker"}}
+	s.Runtime.Entrypoint = "worker"
+	res, g := convert(t, testOptions(s, arm64))
+	g.named(t, "[linux/arm64] go build ./cmd/api")
+	g.named(t, "[linux/arm64] go build ./cmd/worker")
+	_, collect := g.named(t, "[linux/arm64] collect binaries")
+	var dests []string
+	for _, a := range collect.GetFile().Actions {
+		dests = append(dests, a.GetCopy().Dest)
+	}
+	if !slices.Equal(dests, []string{"/usr/local/bin/api", "/usr/local/bin/worker"}) {
+		t.Errorf("binaries copied to %q", dests)
+	}
+	if res.Image.Config.Entrypoint[0] != "/usr/local/bin/worker" || res.Image.Config.Labels["org.opencontainers.image.title"] != "worker" {
+		t.Errorf("entrypoint %q", res.Image.Config.Entrypoint)
+	}
+}
+
+func TestSameInputsSameDefinition(t *testing.T) {
+	// Ops shared by all platforms (download, runtime files) must be
+	// identical so BuildKit runs them once.
+	_, a := convert(t, testOptions(testSpec(), amd64))
+	_, b := convert(t, testOptions(testSpec(), arm64))
+	for _, name := range []string{"go mod download", "runtime files: CA certificates, zoneinfo, passwd, group, /tmp", "runtime files layer"} {
+		da, _ := a.named(t, name)
+		db, _ := b.named(t, name)
+		if da != db {
+			t.Errorf("%q differs between platforms", name)
+		}
+	}
+}
+
+func TestUserIDs(t *testing.T) {
+	for in, want := range map[string][2]int{"65532:65532": {65532, 65532}, "1000": {1000, 1000}, "0:10": {0, 10}} {
+		uid, gid, err := UserIDs(in)
+		if err != nil || uid != want[0] || gid != want[1] {
+			t.Errorf("UserIDs(%q) = %d, %d, %v", in, uid, gid, err)
+		}
+	}
+	if _, _, err := UserIDs("nonroot"); err == nil {
+		t.Error("UserIDs(nonroot): want an error")
+	}
+}

@@ -1,0 +1,178 @@
+// Package spec defines go-app.yaml, the file a go-app build reads: its
+// types (every field documented), strict loading with the position of every
+// value, validation that reports all problems at once, and defaults.
+//
+// The smallest useful spec is one line besides the syntax line:
+//
+//	# syntax=goappfrontend/go-app:1
+//	main: ./cmd/server
+package spec
+
+// DefaultFilename is the name BuildKit's -f/--file usually points at.
+const DefaultFilename = "go-app.yaml"
+
+// Defaults applied by FillDefaults.
+const (
+	DefaultBase        = "scratch"
+	DefaultUser        = "65532:65532"
+	DefaultWorkdir     = "/"
+	DefaultImageRepo   = "docker.io/library/golang"
+	DefaultBinaryDir   = "/usr/local/bin"
+	DefaultRuntimePATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+)
+
+// Spec is the whole go-app.yaml.
+type Spec struct {
+	// Main is the import path (relative to the module root, like "./cmd/server"
+	// or ".") of the one main package to build. The binary is named after its
+	// last path element (the module name for "."). Use Binaries instead to
+	// build several programs into one image.
+	Main string `yaml:"main,omitempty" json:"main,omitempty"`
+
+	// Binaries lists several programs to build into the image. The first one is
+	// the image's entrypoint unless Runtime.Entrypoint names another.
+	Binaries []Binary `yaml:"binaries,omitempty" json:"binaries,omitempty"`
+
+	// Go selects the Go toolchain that compiles the program.
+	Go Go `yaml:"go,omitempty" json:"go,omitempty"`
+
+	// Build holds the options of `go build`.
+	Build Build `yaml:"build,omitempty" json:"build,omitempty"`
+
+	// Platforms are the target platforms ("linux/amd64", "linux/arm/v7", ...)
+	// built when the caller passes no --platform. Default: the platform of the
+	// BuildKit worker.
+	Platforms []string `yaml:"platforms,omitempty" json:"platforms,omitempty"`
+
+	// Runtime describes the image the program runs in.
+	Runtime Runtime `yaml:"runtime,omitempty" json:"runtime,omitempty"`
+
+	// Labels are added to the image config. The caller's --label values win
+	// over these; both win over the org.opencontainers.image.* labels go-app
+	// sets itself.
+	Labels map[string]string `yaml:"labels,omitempty" json:"labels,omitempty"`
+
+	// Source records where each value was found in the file; filled by Load.
+	Source SourceInfo `yaml:"-" json:"-"`
+}
+
+// Binary is one program built into the image.
+type Binary struct {
+	// Name is the file name of the binary in the image (in /usr/local/bin).
+	// Default: the last path element of Main.
+	Name string `yaml:"name,omitempty" json:"name,omitempty"`
+
+	// Main is the main package to build, relative to the module root, like
+	// "./cmd/api".
+	Main string `yaml:"main" json:"main"`
+
+	// Pos is where this binary is declared in the file; filled by Load.
+	Pos Position `yaml:"-" json:"-"`
+}
+
+// Go selects the Go toolchain.
+type Go struct {
+	// Version is the Go version to build with, like "1.26" or "1.26.3".
+	// Default: the toolchain line of go.mod if it has one, else the
+	// major.minor of its go line.
+	Version string `yaml:"version,omitempty" json:"version,omitempty"`
+
+	// Image is the toolchain image reference. Default:
+	// docker.io/library/golang:<Version>. It always runs on the build
+	// platform; a `--build-context <image>=...` named context replaces it
+	// the same way it replaces a FROM image in a Dockerfile.
+	Image string `yaml:"image,omitempty" json:"image,omitempty"`
+}
+
+// Build holds the options passed to `go build`.
+type Build struct {
+	// Ldflags is passed as -ldflags; the go command splits it (quotes work as
+	// in the go command), no shell sees it. Example: "-s -w -X main.version=1.2.3".
+	Ldflags string `yaml:"ldflags,omitempty" json:"ldflags,omitempty"`
+
+	// Tags are the build tags, passed as -tags=a,b.
+	Tags []string `yaml:"tags,omitempty" json:"tags,omitempty"`
+
+	// Env is extra environment for `go build`, like GOEXPERIMENT or GOFLAGS.
+	// GOOS, GOARCH, GOARM, GOAMD64 and CGO_ENABLED are set by go-app and cannot
+	// be set here.
+	Env map[string]string `yaml:"env,omitempty" json:"env,omitempty"`
+
+	// Trimpath passes -trimpath (default true), which also makes builds
+	// reproducible.
+	Trimpath *bool `yaml:"trimpath,omitempty" json:"trimpath,omitempty"`
+
+	// Cgo sets CGO_ENABLED=1 (default false). A cgo binary needs a C
+	// cross-compiler in the toolchain image and a runtime base with a libc, so
+	// it cannot run on scratch.
+	Cgo bool `yaml:"cgo,omitempty" json:"cgo,omitempty"`
+}
+
+// Runtime describes the image the program runs in.
+type Runtime struct {
+	// Base is the runtime base image: "scratch" (default) or any image
+	// reference. On scratch go-app adds CA certificates, zoneinfo,
+	// /etc/passwd, /etc/group and /tmp.
+	Base string `yaml:"base,omitempty" json:"base,omitempty"`
+
+	// User the program runs as, "UID" or "UID:GID" (default "65532:65532").
+	// On scratch it must be numeric; go-app writes the matching passwd and
+	// group entries ("nonroot").
+	User string `yaml:"user,omitempty" json:"user,omitempty"`
+
+	// Workdir is the working directory of the program (default "/").
+	Workdir string `yaml:"workdir,omitempty" json:"workdir,omitempty"`
+
+	// Entrypoint names the binary (one of Binaries' names) the image runs.
+	// Default: the first binary.
+	Entrypoint string `yaml:"entrypoint,omitempty" json:"entrypoint,omitempty"`
+
+	// Args are the default arguments of the entrypoint (the image's Cmd).
+	Args []string `yaml:"args,omitempty" json:"args,omitempty"`
+
+	// Env is added to the image's environment.
+	Env map[string]string `yaml:"env,omitempty" json:"env,omitempty"`
+
+	// Ports are exposed ports: 8080, "8080/tcp" or "53/udp".
+	Ports []string `yaml:"ports,omitempty" json:"ports,omitempty"`
+
+	// Files are extra files or directories copied from the build context into
+	// the image.
+	Files []File `yaml:"files,omitempty" json:"files,omitempty"`
+}
+
+// File is a file or directory copied from the build context into the image.
+type File struct {
+	// Src is a path in the build context, relative, inside the context.
+	Src string `yaml:"src" json:"src"`
+	// Dst is the absolute path in the image. A Dst ending in "/" is a
+	// directory that receives Src under its own name.
+	Dst string `yaml:"dst" json:"dst"`
+
+	// Pos is where this file is declared; filled by Load.
+	Pos Position `yaml:"-" json:"-"`
+}
+
+// Position is a place in go-app.yaml, 1-based. The zero Position means
+// "not in the file" (a default).
+type Position struct {
+	Line   int
+	Column int
+}
+
+// SourceInfo is the file a Spec was loaded from.
+type SourceInfo struct {
+	// Filename is the name used in error messages.
+	Filename string
+	// Data is the file's content.
+	Data []byte
+	// Positions maps a dotted key path ("main", "build.ldflags",
+	// "binaries.1.main", "runtime.env.TZ") to where its value starts.
+	Positions map[string]Position
+}
+
+// Pos returns where the value at a dotted key path starts, or the zero
+// Position.
+func (s SourceInfo) Pos(path string) Position {
+	return s.Positions[path]
+}
