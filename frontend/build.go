@@ -1,14 +1,162 @@
-// Package frontend is the BuildKit gateway glue of go-app.
+// Package frontend is go-app's BuildKit gateway glue: it reads go-app.yaml
+// through dockerui, resolves the images the build needs, calls the pure
+// converter in package llb once per target platform, and returns a
+// multi-platform result. It holds no build logic of its own.
 package frontend
 
 import (
 	"context"
-	"errors"
+	"strconv"
+	"time"
 
+	"github.com/containerd/platforms"
+	gollb "github.com/goappfrontend/go-app/llb"
+	"github.com/goappfrontend/go-app/spec"
+	"github.com/moby/buildkit/client/llb"
+	"github.com/moby/buildkit/frontend/dockerui"
 	"github.com/moby/buildkit/frontend/gateway/client"
+	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
+	"github.com/pkg/errors"
 )
 
-// Build is the gateway entry point.
-func Build(ctx context.Context, c client.Client) (*client.Result, error) {
-	return nil, errors.New("not implemented yet")
+// Build options go-app reads besides dockerui's.
+const (
+	keyVersion         = "build-arg:VERSION"
+	keySourceDateEpoch = "build-arg:SOURCE_DATE_EPOCH"
+	keyVCSSource       = "vcs:source"
+	keyVCSRevision     = "vcs:revision"
+)
+
+// Build is the gateway entry point: go-app.yaml in the build context's
+// dockerfile source (the -f file) to one image per target platform.
+func Build(ctx context.Context, c client.Client) (_ *client.Result, err error) {
+	defer recoverPanic(&err)
+	bc, err := dockerui.NewClient(c)
+	if err != nil {
+		return nil, err
+	}
+	src, err := bc.ReadEntrypoint(ctx, "YAML")
+	if err != nil {
+		return nil, err
+	}
+	s, err := spec.Load(src.SourceMap.Filename, src.SourceMap.Data)
+	if err != nil {
+		return nil, withSpecSource(err, src.SourceMap)
+	}
+	buildCtx, err := bc.MainContext(ctx)
+	if err != nil {
+		return nil, err
+	}
+	mod, err := readModule(ctx, c, *buildCtx)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.FillDefaults(mod.goMod); err != nil {
+		return nil, withSpecSource(err, src.SourceMap)
+	}
+	if err := applyDefaultPlatforms(bc, s); err != nil {
+		return nil, withSpecSource(err, src.SourceMap)
+	}
+
+	buildPlatform := bc.BuildPlatforms[0]
+	toolchain, err := resolveImage(ctx, c, bc, s.Go.Image, buildPlatform, "go toolchain")
+	if err != nil {
+		return nil, withSpecSource(errors.Wrapf(err, "go toolchain image %s", s.Go.Image), src.SourceMap, s.Source.Pos("go.image"), s.Source.Pos("go.version"))
+	}
+	opts := bc.BuildOpts().Opts
+	epoch, err := parseEpoch(opts[keySourceDateEpoch])
+	if err != nil {
+		return nil, err
+	}
+	base := gollb.Options{
+		Spec:          s,
+		BuildPlatform: buildPlatform,
+		Toolchain:     *toolchain,
+		Context:       *buildCtx,
+		Vendor:        mod.vendor,
+		CacheNS:       bc.CacheIDNamespace,
+		SourceMap:     src.SourceMap,
+		Epoch:         epoch,
+		Now:           time.Now(),
+		Metadata: gollb.Metadata{
+			Version:  opts[keyVersion],
+			Revision: opts[keyVCSRevision],
+			Source:   opts[keyVCSSource],
+		},
+		Labels: bc.Labels,
+	}
+
+	rb, err := bc.Build(ctx, func(ctx context.Context, platform *ocispecs.Platform, idx int) (*dockerui.BuildResult, error) {
+		opt := base
+		opt.TargetPlatform = buildPlatform
+		if platform != nil {
+			opt.TargetPlatform = *platform
+		}
+		if s.Runtime.Base != spec.DefaultBase {
+			img, err := resolveImage(ctx, c, bc, s.Runtime.Base, opt.TargetPlatform, "runtime base")
+			if err != nil {
+				return nil, withSpecSource(errors.Wrapf(err, "runtime base image %s", s.Runtime.Base), src.SourceMap, s.Source.Pos("runtime.base"))
+			}
+			opt.Base = img
+		}
+		res, err := gollb.Convert(opt)
+		if err != nil {
+			return nil, err
+		}
+		def, err := res.State.Marshal(ctx, llb.Platform(opt.TargetPlatform))
+		if err != nil {
+			return nil, errors.Wrap(err, "marshaling LLB")
+		}
+		r, err := c.Solve(ctx, client.SolveRequest{Definition: def.ToPB(), CacheImports: bc.CacheImports})
+		if err != nil {
+			return nil, err
+		}
+		ref, err := r.SingleRef()
+		if err != nil {
+			return nil, err
+		}
+		br := &dockerui.BuildResult{Reference: ref, Image: res.Image, Epoch: epoch}
+		if opt.Base != nil {
+			br.BaseImage = opt.Base.Config
+		}
+		return br, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return rb.Finalize()
+}
+
+// applyDefaultPlatforms makes the spec's platforms the targets when the
+// caller asked for none.
+func applyDefaultPlatforms(bc *dockerui.Client, s *spec.Spec) error {
+	if len(bc.TargetPlatforms) > 0 || len(s.Platforms) == 0 {
+		return nil
+	}
+	ps := make([]ocispecs.Platform, 0, len(s.Platforms))
+	for _, p := range s.Platforms {
+		pp, err := platforms.Parse(p)
+		if err != nil {
+			return err // Load validated them; this is not expected
+		}
+		ps = append(ps, platforms.Normalize(pp))
+	}
+	bc.TargetPlatforms = ps
+	if len(ps) > 1 {
+		bc.MultiPlatformRequested = true
+	}
+	return nil
+}
+
+// parseEpoch reads SOURCE_DATE_EPOCH (seconds since 1970), if given.
+func parseEpoch(v string) (*time.Time, error) {
+	if v == "" {
+		return nil, nil
+	}
+	sec, err := strconv.ParseInt(v, 10, 64)
+	if err != nil {
+		return nil, errors.Errorf("SOURCE_DATE_EPOCH %q is not a number of seconds since 1970", v)
+	}
+	t := time.Unix(sec, 0).UTC()
+	return &t, nil
 }

@@ -1,11 +1,3 @@
-// Package spec defines go-app.yaml, the file a go-app build reads: its
-// types (every field documented), strict loading with the position of every
-// value, validation that reports all problems at once, and defaults.
-//
-// The smallest useful spec is one line besides the syntax line:
-//
-//	# syntax=goappfrontend/go-app:1
-//	main: ./cmd/server
 package spec
 
 // DefaultFilename is the name BuildKit's -f/--file usually points at.
@@ -94,8 +86,8 @@ type Build struct {
 	Tags []string `yaml:"tags,omitempty" json:"tags,omitempty"`
 
 	// Env is extra environment for `go build`, like GOEXPERIMENT or GOFLAGS.
-	// GOOS, GOARCH, GOARM, GOAMD64 and CGO_ENABLED are set by go-app and cannot
-	// be set here.
+	// GOOS, GOARCH, GOARM, GOAMD64, GOARM64, GO386 and CGO_ENABLED are set by
+	// go-app and cannot be set here.
 	Env map[string]string `yaml:"env,omitempty" json:"env,omitempty"`
 
 	// Trimpath passes -trimpath (default true), which also makes builds

@@ -1,0 +1,56 @@
+package frontend
+
+import (
+	"errors"
+	"fmt"
+	"runtime/debug"
+
+	"github.com/goappfrontend/go-app/spec"
+	"github.com/moby/buildkit/client/llb"
+	"github.com/moby/buildkit/solver/errdefs"
+	"github.com/moby/buildkit/solver/pb"
+)
+
+// withSpecSource attaches the spec file to err so BuildKit shows the
+// offending lines under the message: every position of a spec.Errors, or
+// the given positions for other errors.
+func withSpecSource(err error, sm *llb.SourceMap, at ...spec.Position) error {
+	if err == nil || sm == nil {
+		return err
+	}
+	var list spec.Errors
+	if errors.As(err, &list) {
+		for _, e := range list {
+			at = append(at, e.Pos)
+		}
+	}
+	var ranges []*pb.Range
+	for _, p := range at {
+		if p.Line > 0 {
+			ranges = append(ranges, &pb.Range{
+				Start: &pb.Position{Line: int32(p.Line), Character: int32(p.Column)},
+				End:   &pb.Position{Line: int32(p.Line), Character: int32(p.Column)},
+			})
+		}
+	}
+	if len(ranges) == 0 {
+		return err
+	}
+	return errdefs.WithSource(err, &errdefs.Source{
+		Info: &pb.SourceInfo{
+			Data:       sm.Data,
+			Filename:   sm.Filename,
+			Language:   sm.Language,
+			Definition: sm.Definition.ToPB(),
+		},
+		Ranges: ranges,
+	})
+}
+
+// recoverPanic turns a panic into an error: a bad input must never crash
+// the frontend without saying why.
+func recoverPanic(err *error) {
+	if r := recover(); r != nil {
+		*err = fmt.Errorf("go-app: internal error: %v (please report it with your go-app.yaml)\n%s", r, debug.Stack())
+	}
+}

@@ -1,0 +1,125 @@
+package spec
+
+import (
+	"cmp"
+	"path"
+	"strings"
+)
+
+// fallbackName names the binary of a module whose path gives no usable
+// file name.
+const fallbackName = "app"
+
+// FillDefaults sets every value the spec leaves out, from go.mod and from
+// go-app's defaults, then validates the result. gomod is the content of
+// go.mod at the root of the build context, nil when there is none (an
+// error: go-app builds Go modules). Call it on a spec Load accepted.
+//
+//   - main becomes binaries[0], declared where main was;
+//   - a binary without a name is named like `go build` names it: after the
+//     last element of its package path, or of the module path for ".",
+//     skipping a major version suffix like v2 ("app" when the module path
+//     gives no plain file name);
+//   - go.version comes from go.mod (see Module.GoVersion), go.image is
+//     DefaultImageRepo:<go.version>;
+//   - build.trimpath is true;
+//   - runtime.base is DefaultBase, runtime.user DefaultUser,
+//     runtime.workdir DefaultWorkdir and runtime.entrypoint the first
+//     binary.
+//
+// Its errors are Errors: problems of go.mod, or those Validate finds once
+// every binary has its name (a duplicate name, a runtime.entrypoint that is
+// no binary).
+func (s *Spec) FillDefaults(gomod []byte) error {
+	mod, err := ParseGoMod(gomod)
+	if err != nil {
+		return err
+	}
+	s.fillBinaries(mod.Path)
+
+	var errs Errors
+	if s.Go.Version == "" {
+		s.Go.Version = mod.GoVersion()
+	}
+	if s.Go.Image == "" {
+		if s.Go.Version == "" {
+			errs = append(errs, &Error{Filename: goModName, Msg: "no go line to pick the Go version from; add one, like go 1.26, or set go.version in " + displayName(s.Source.Filename)})
+		} else {
+			s.Go.Image = DefaultImageRepo + ":" + s.Go.Version
+		}
+	}
+
+	if s.Build.Trimpath == nil {
+		trimpath := true
+		s.Build.Trimpath = &trimpath
+	}
+
+	r := &s.Runtime
+	r.Base = cmp.Or(r.Base, DefaultBase)
+	r.User = cmp.Or(r.User, DefaultUser)
+	r.Workdir = cmp.Or(r.Workdir, DefaultWorkdir)
+	if r.Entrypoint == "" && len(s.Binaries) > 0 {
+		r.Entrypoint = s.Binaries[0].Name
+	}
+	return append(errs, s.Validate()...).Err()
+}
+
+// fillBinaries turns main into binaries[0] and names every binary.
+func (s *Spec) fillBinaries(modulePath string) {
+	if s.Main != "" && len(s.Binaries) == 0 {
+		s.Binaries = []Binary{{Main: s.Main, Pos: s.Source.Pos("main")}}
+		s.Main = ""
+		if at, ok := s.Source.Positions["main"]; ok {
+			s.Source.Positions["binaries.0"] = at
+			s.Source.Positions["binaries.0.main"] = at
+		}
+	}
+	for i := range s.Binaries {
+		b := &s.Binaries[i]
+		if b.Name != "" {
+			continue
+		}
+		if b.Name = defaultName(b.Main, ""); b.Name == "" {
+			b.Name = defaultName(b.Main, modulePath)
+			if !validFileName(b.Name) {
+				b.Name = fallbackName
+			}
+		}
+	}
+}
+
+// defaultName is the name `go build` gives the binary of package pkg, a
+// path relative to the root of module modulePath: the last element of its
+// import path, or the one before when that is a major version suffix like
+// v2. It is "" when it depends on modulePath and modulePath is "".
+func defaultName(pkg, modulePath string) string {
+	var elems []string
+	if modulePath != "" {
+		elems = strings.Split(modulePath, "/")
+	}
+	if rel := path.Clean(pkg); rel != "." {
+		elems = append(elems, strings.Split(rel, "/")...)
+	}
+	n := len(elems)
+	if n > 1 && isMajorVersion(elems[n-1]) {
+		n--
+	}
+	if n == 0 || n == 1 && modulePath == "" && isMajorVersion(elems[0]) {
+		return ""
+	}
+	return elems[n-1]
+}
+
+// isMajorVersion reports whether a path element is a major version suffix,
+// v2 or above, as `go build` sees it.
+func isMajorVersion(elem string) bool {
+	if len(elem) < 2 || elem[0] != 'v' || elem[1] == '0' || elem == "v1" {
+		return false
+	}
+	for _, c := range elem[1:] {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,122 @@
+package spec
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"reflect"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Load reads go-app.yaml strictly and checks it with Validate. filename is
+// used in error messages; data is the file's content.
+//
+// An empty file, or one holding only comments, is an empty spec (which
+// Validate then rejects, since it builds nothing). Unknown keys (with the
+// closest valid key as a suggestion), values of the wrong type, duplicate
+// keys and invalid values are all reported together, as Errors, each at the
+// line and column of the offending key or value.
+//
+// The returned Spec is never nil: on error it holds what could be read, with
+// its Source filled. Positions of values are recorded in Spec.Source.
+func Load(filename string, data []byte) (*Spec, error) {
+	s := &Spec{Source: SourceInfo{Filename: filename, Data: data, Positions: map[string]Position{}}}
+	p := &problems{filename: displayName(filename)}
+	root := parse(data, p)
+	if len(p.list) > 0 {
+		return s, p.list.Err() // validating a file that is not YAML says nothing useful
+	}
+	if root == nil {
+		return s, s.Validate().Err()
+	}
+	d := &decoder{problems: p, positions: s.Source.Positions, budget: maxValues}
+	d.decode(root, reflect.ValueOf(s).Elem(), "", "")
+	if r := resolve(root); d.budget < 0 || r.Kind != yaml.MappingNode && !isNull(r) {
+		return s, p.list.Err() // not a spec, or only part of one
+	}
+	return s, merge(p.list, s.Validate()).Err()
+}
+
+// merge adds to decoding errors the validation errors at other positions:
+// a value of the wrong type is not also reported as invalid.
+func merge(decoding, validation Errors) Errors {
+	taken := make(map[Position]bool, len(decoding))
+	for _, e := range decoding {
+		taken[e.Pos] = true
+	}
+	for _, e := range validation {
+		if e.Pos == (Position{}) || !taken[e.Pos] {
+			decoding = append(decoding, e)
+		}
+	}
+	return decoding
+}
+
+// parse returns the root node of the single YAML document in data, or nil
+// when data holds no document.
+func parse(data []byte, p *problems) (root *yaml.Node) {
+	defer func() {
+		if r := recover(); r != nil {
+			root = nil
+			p.add(Position{}, "cannot read the file as YAML (%v)", r)
+		}
+	}()
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var doc yaml.Node
+	if err := dec.Decode(&doc); err != nil {
+		if !errors.Is(err, io.EOF) {
+			syntaxError(data, err, p)
+		}
+		return nil
+	}
+	var next yaml.Node
+	switch err := dec.Decode(&next); {
+	case errors.Is(err, io.EOF):
+	case err != nil:
+		syntaxError(data, err, p)
+	case len(next.Content) > 0 && !isNull(next.Content[0]):
+		p.add(position(&next), "the file holds a second YAML document; remove this --- line and what follows")
+	}
+	if len(doc.Content) == 0 {
+		return nil
+	}
+	return doc.Content[0]
+}
+
+// yamlLine matches the line number in the errors of the YAML parser.
+var yamlLine = regexp.MustCompile(`^yaml: line (\d+): `)
+
+// syntaxError reports an error of the YAML parser at its line.
+func syntaxError(data []byte, err error, p *problems) {
+	msg := err.Error()
+	var at Position
+	if m := yamlLine.FindStringSubmatch(msg); m != nil {
+		at.Line, _ = strconv.Atoi(m[1])
+		msg = msg[len(m[0]):]
+	}
+	msg = strings.TrimPrefix(msg, "yaml: ")
+	if tabIndented(data, at.Line) {
+		msg += "; indent with spaces, YAML does not allow tabs"
+	}
+	p.add(at, "invalid YAML: %s", msg)
+}
+
+// tabIndented reports whether line n (1-based) of data is indented with a
+// tab.
+func tabIndented(data []byte, n int) bool {
+	if n < 1 {
+		return false
+	}
+	i := 0
+	for line := range bytes.Lines(data) {
+		if i++; i == n {
+			indent := line[:len(line)-len(bytes.TrimLeft(line, " \t"))]
+			return bytes.ContainsRune(indent, '\t')
+		}
+	}
+	return false
+}

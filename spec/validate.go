@@ -1,0 +1,419 @@
+package spec
+
+import (
+	"cmp"
+	"fmt"
+	"maps"
+	"path"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode"
+
+	"github.com/containerd/platforms"
+	"github.com/distribution/reference"
+)
+
+var (
+	// goVersion matches the Go versions go.version accepts.
+	goVersion = regexp.MustCompile(`^1\.\d+(\.\d+)?((rc|beta)\d+)?$`)
+	// envName matches a valid environment variable name.
+	envName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+	// fileName matches a plain file name (which "." and ".." are not).
+	fileName = regexp.MustCompile(`^[A-Za-z0-9._-]+$`)
+	// userPart matches a user or group name or ID.
+	userPart = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]*$`)
+	// digits matches a decimal number.
+	digits = regexp.MustCompile(`^[0-9]+$`)
+)
+
+// scratch is the runtime base that is no image at all.
+const scratch = "scratch"
+
+// maxID is the largest UID or GID runtime.user accepts.
+const maxID = 1<<31 - 1
+
+// platformEnv are the build.env variables go-app derives from the target
+// platform.
+var platformEnv = []string{"GOOS", "GOARCH", "GOARM", "GOAMD64", "GOARM64", "GO386"}
+
+// Validate checks every rule of go-app.yaml and returns all problems, sorted,
+// each at the position of the offending value (the zero Position when the
+// spec has no Source).
+//
+// Validate works before and after FillDefaults. Before, a binary named after
+// the module (main "." without a name) is not known yet, so the checks that
+// need every binary's name (unique names, runtime.entrypoint) skip it;
+// FillDefaults runs Validate again once the names are set.
+func (s *Spec) Validate() Errors {
+	v := &validator{s: s, problems: problems{filename: displayName(s.Source.Filename)}}
+	v.binaries()
+	v.toolchain()
+	v.build()
+	v.platforms()
+	v.runtime()
+	v.labels()
+	return v.list.sorted()
+}
+
+// displayName is the name of the spec file in messages.
+func displayName(filename string) string {
+	return cmp.Or(filename, DefaultFilename)
+}
+
+// validator collects the problems of one spec.
+type validator struct {
+	s *Spec
+	problems
+}
+
+// at returns the position of the first of the key paths that has one.
+func (v *validator) at(paths ...string) Position {
+	for _, p := range paths {
+		if pos, ok := v.s.Source.Positions[p]; ok {
+			return pos
+		}
+	}
+	return Position{}
+}
+
+// has reports whether the file sets the key path, even to an empty value.
+func (v *validator) has(path string) bool {
+	_, ok := v.s.Source.Positions[path]
+	return ok
+}
+
+// target is a binary to build with the key path it is declared at.
+type target struct {
+	Binary
+	path string // "binaries.1", or "" for main
+}
+
+// key is the key path of a key of the binary: "binaries.1.name", "main".
+func (t target) key(k string) string {
+	return join(t.path, k)
+}
+
+// targets returns main and binaries as targets.
+func (s *Spec) targets() []target {
+	var ts []target
+	if s.Main != "" {
+		ts = append(ts, target{Binary: Binary{Main: s.Main, Pos: s.Source.Pos("main")}})
+	}
+	for i, b := range s.Binaries {
+		ts = append(ts, target{Binary: b, path: "binaries." + strconv.Itoa(i)})
+	}
+	return ts
+}
+
+// binaries checks main and binaries, the binary names and
+// runtime.entrypoint.
+func (v *validator) binaries() {
+	s := v.s
+	switch {
+	case s.Main != "" && len(s.Binaries) > 0:
+		v.add(v.at("main"), "use either main or binaries, not both")
+	case s.Main == "" && len(s.Binaries) == 0:
+		v.nothingToBuild()
+	}
+	var names []string
+	first := map[string]target{}
+	known := true
+	for _, t := range s.targets() {
+		if !v.mainPackage(t) {
+			known = false
+			continue
+		}
+		name := v.binaryName(t)
+		if name == "" {
+			known = false
+			continue
+		}
+		if f, dup := first[name]; dup {
+			at := v.namePos(t)
+			v.add(at, "duplicate binary name %q (also %s); give one of them another name", name, v.where(f, at))
+			continue
+		}
+		first[name] = t
+		names = append(names, name)
+	}
+	if known {
+		v.entrypoint(names)
+	}
+}
+
+// nothingToBuild reports a spec without main and binaries.
+func (v *validator) nothingToBuild() {
+	switch {
+	case v.has("binaries"):
+		v.add(v.at("binaries"), "binaries is empty; list at least one binary, like - main: ./cmd/api")
+	case v.has("main"):
+		v.add(v.at("main"), "main is empty; set it to the package to build, like ./cmd/server")
+	default:
+		v.add(Position{}, "nothing to build: set main (e.g. main: ./cmd/server) or binaries")
+	}
+}
+
+// mainPackage checks the package of a binary and reports whether it is
+// valid.
+func (v *validator) mainPackage(t target) bool {
+	at := cmp.Or(v.at(t.key("main")), t.Pos)
+	if t.Main == "" {
+		v.add(at, "%s is required; set it to the package to build, like ./cmd/api", t.key("main"))
+		return false
+	}
+	if problem := packageProblem(t.Main); problem != "" {
+		v.add(at, "%s %q %s", t.key("main"), t.Main, problem)
+		return false
+	}
+	return true
+}
+
+// packageProblem says what is wrong with a main package path, or returns "".
+func packageProblem(pkg string) string {
+	switch {
+	case strings.Contains(pkg, "..."):
+		return "is a pattern; name one main package, like ./cmd/server, and list several under binaries"
+	case path.IsAbs(pkg):
+		return "must be relative to the module root, like ./cmd/server"
+	case escapes(pkg):
+		return "points outside the module; name a package inside it, like ./cmd/server"
+	case pkg != "." && !strings.HasPrefix(pkg, "./"):
+		return fmt.Sprintf("must start with \"./\" to be a directory of the module; write %q", "./"+pkg)
+	}
+	return ""
+}
+
+// escapes reports whether the relative path p leads out of its root.
+func escapes(p string) bool {
+	p = path.Clean(p)
+	return p == ".." || strings.HasPrefix(p, "../")
+}
+
+// binaryName checks the name of a binary and returns it, or "" when it is
+// not known before FillDefaults.
+func (v *validator) binaryName(t target) string {
+	if t.Name != "" {
+		if !validFileName(t.Name) {
+			v.add(v.namePos(t), "%s %q must be a plain file name: letters, digits, \".\", \"_\" and \"-\", and not \".\" or \"..\"", t.key("name"), t.Name)
+		}
+		return t.Name
+	}
+	name := defaultName(t.Main, "")
+	if name != "" && !validFileName(name) {
+		fix := "list it under binaries with a name"
+		if t.path != "" {
+			fix = "set " + t.key("name")
+		}
+		v.add(v.namePos(t), "the binary name %q taken from %s is not a plain file name (letters, digits, \".\", \"_\" and \"-\"); %s", name, t.key("main"), fix)
+	}
+	return name
+}
+
+// validFileName reports whether name can be the file name of a binary.
+func validFileName(name string) bool {
+	return fileName.MatchString(name) && name != "." && name != ".."
+}
+
+// namePos is where the name of a binary comes from.
+func (v *validator) namePos(t target) Position {
+	return cmp.Or(v.at(t.key("name"), t.key("main")), t.Pos)
+}
+
+// where says where the name of a binary comes from, for a message at
+// position from.
+func (v *validator) where(t target, from Position) string {
+	at := v.namePos(t)
+	switch {
+	case at.Line == 0:
+		return cmp.Or(t.path, "main")
+	case at.Line == from.Line:
+		return fmt.Sprintf("at line %d, column %d", at.Line, at.Column)
+	}
+	return fmt.Sprintf("at line %d", at.Line)
+}
+
+// entrypoint checks that runtime.entrypoint names one of the binaries.
+func (v *validator) entrypoint(names []string) {
+	ep := v.s.Runtime.Entrypoint
+	if ep == "" || len(names) == 0 || slices.Contains(names, ep) {
+		return
+	}
+	v.add(v.at("runtime.entrypoint"), "runtime.entrypoint %q is not a binary of this spec; use one of: %s", ep, strings.Join(names, ", "))
+}
+
+// toolchain checks go.version and go.image.
+func (v *validator) toolchain() {
+	g := v.s.Go
+	if g.Version != "" && !goVersion.MatchString(g.Version) {
+		v.add(v.at("go.version"), "go.version %q is not a Go version; use one like \"1.26\" or \"1.26.3\"", g.Version)
+	}
+	if g.Image != "" {
+		if _, err := reference.ParseNormalizedNamed(g.Image); err != nil {
+			v.add(v.at("go.image"), "go.image %q is not a valid image reference (%v); use one like golang:1.26", g.Image, err)
+		}
+	}
+}
+
+// build checks build.tags and build.env, and that cgo has a libc.
+func (v *validator) build() {
+	b := v.s.Build
+	for i, tag := range b.Tags {
+		key := "build.tags." + strconv.Itoa(i)
+		switch {
+		case tag == "":
+			v.add(v.at(key), "%s is empty; remove it or name a build tag", key)
+		case strings.ContainsFunc(tag, func(r rune) bool { return r == ',' || unicode.IsSpace(r) }):
+			v.add(v.at(key), "%s %q must be one tag, without spaces or commas; list each tag separately", key, tag)
+		}
+	}
+	for _, k := range v.envNames("build.env", b.Env) {
+		switch {
+		case k == "CGO_ENABLED":
+			v.add(v.at("build.env."+k), "build.env.CGO_ENABLED is set by go-app; use build.cgo: true instead")
+		case slices.Contains(platformEnv, k):
+			v.add(v.at("build.env."+k), "build.env.%s is set by go-app from the target platform; use --platform or platforms: instead", k)
+		}
+	}
+	if b.Cgo && v.s.onScratch() {
+		v.add(v.at("build.cgo"), "a cgo binary needs a libc, which scratch does not have; set runtime.base to an image with a libc or drop build.cgo")
+	}
+}
+
+// envNames checks the variable names of env, the map at path, and returns
+// the valid ones, sorted.
+func (v *validator) envNames(path string, env map[string]string) []string {
+	var valid []string
+	for _, k := range slices.Sorted(maps.Keys(env)) {
+		if !envName.MatchString(k) {
+			v.add(v.at(join(path, k)), "%s key %q is not a valid variable name; use letters, digits and \"_\", not starting with a digit", path, k)
+			continue
+		}
+		valid = append(valid, k)
+	}
+	return valid
+}
+
+// platforms checks the target platforms.
+func (v *validator) platforms() {
+	seen := map[string]int{}
+	for i, p := range v.s.Platforms {
+		key := "platforms." + strconv.Itoa(i)
+		plat, err := ParsePlatform(p)
+		if err != nil {
+			v.add(v.at(key), "%s %v", key, err)
+			continue
+		}
+		norm := platforms.Format(plat)
+		if j, dup := seen[norm]; dup {
+			v.add(v.at(key), "%s %q is the same platform as platforms.%d (%s); remove one", key, p, j, norm)
+			continue
+		}
+		seen[norm] = i
+	}
+}
+
+// onScratch reports whether the program runs on scratch.
+func (s *Spec) onScratch() bool {
+	return cmp.Or(s.Runtime.Base, DefaultBase) == scratch
+}
+
+// runtime checks the runtime section.
+func (v *validator) runtime() {
+	r := v.s.Runtime
+	if r.Base != "" && r.Base != scratch {
+		if _, err := reference.ParseNormalizedNamed(r.Base); err != nil {
+			v.add(v.at("runtime.base"), "runtime.base %q is not scratch or a valid image reference (%v); use one like alpine:3.22", r.Base, err)
+		}
+	}
+	if r.User != "" {
+		v.user(r.User)
+	}
+	if r.Workdir != "" && !path.IsAbs(r.Workdir) {
+		v.add(v.at("runtime.workdir"), "runtime.workdir %q must be an absolute path, like /app", r.Workdir)
+	}
+	v.envNames("runtime.env", r.Env)
+	for i, p := range r.Ports {
+		if !validPort(p) {
+			key := "runtime.ports." + strconv.Itoa(i)
+			v.add(v.at(key), "%s %q is not a port; use a number from 1 to 65535, optionally followed by /tcp, /udp or /sctp, like 8080 or \"53/udp\"", key, p)
+		}
+	}
+	for i, f := range r.Files {
+		v.file("runtime.files."+strconv.Itoa(i), f)
+	}
+}
+
+// user checks runtime.user: numeric on scratch, names allowed elsewhere.
+func (v *validator) user(user string) {
+	at := v.at("runtime.user")
+	parts := strings.Split(user, ":")
+	if len(parts) > 2 || slices.ContainsFunc(parts, func(p string) bool { return !userPart.MatchString(p) }) {
+		v.add(at, "runtime.user %q must be \"USER\" or \"USER:GROUP\", like \"65532:65532\" or \"app:app\"", user)
+		return
+	}
+	numeric := true
+	for _, part := range parts {
+		if !digits.MatchString(part) {
+			numeric = false
+			continue
+		}
+		if id, err := strconv.ParseUint(part, 10, 64); err != nil || id > maxID {
+			v.add(at, "runtime.user %q has an ID out of range; use IDs from 0 to %d", user, maxID)
+			return
+		}
+	}
+	if !numeric && v.s.onScratch() {
+		v.add(at, "runtime.user %q must be a numeric UID or UID:GID on scratch, like \"65532:65532\"; user names need a runtime.base that defines them", user)
+	}
+}
+
+// validPort reports whether p is "PORT" or "PORT/PROTOCOL".
+func validPort(p string) bool {
+	num, proto, hasProto := strings.Cut(p, "/")
+	if hasProto && proto != "tcp" && proto != "udp" && proto != "sctp" {
+		return false
+	}
+	if !digits.MatchString(num) {
+		return false
+	}
+	n, err := strconv.Atoi(num)
+	return err == nil && n >= 1 && n <= 65535
+}
+
+// file checks one of runtime.files, declared at key.
+func (v *validator) file(key string, f File) {
+	item := cmp.Or(v.at(key), f.Pos)
+	src := cmp.Or(v.at(key+".src"), item)
+	switch {
+	case f.Src == "":
+		v.add(src, "%s.src is required; set it to a path in the build context, like config/app.yaml", key)
+	case path.IsAbs(f.Src):
+		v.add(src, "%s.src %q must be relative to the build context, like config/app.yaml", key, f.Src)
+	case escapes(f.Src):
+		v.add(src, "%s.src %q points outside the build context; name a path inside it", key, f.Src)
+	}
+	dst := cmp.Or(v.at(key+".dst"), item)
+	switch {
+	case f.Dst == "":
+		v.add(dst, "%s.dst is required; set it to an absolute path in the image, like /etc/app/", key)
+	case !path.IsAbs(f.Dst):
+		v.add(dst, "%s.dst %q must be an absolute path in the image, like /etc/app/", key, f.Dst)
+	case path.Clean(f.Dst) == "/":
+		v.add(dst, "%s.dst must not be the root directory; copy into a directory like /etc/app/", key)
+	}
+}
+
+// labels checks the label keys.
+func (v *validator) labels() {
+	for _, k := range slices.Sorted(maps.Keys(v.s.Labels)) {
+		at := cmp.Or(v.at(join("labels", k)), v.at("labels"))
+		switch {
+		case k == "":
+			v.add(at, "labels has an empty key; give every label a name")
+		case strings.ContainsFunc(k, unicode.IsSpace):
+			v.add(at, "label key %q must not contain spaces; use a name like org.example.team", k)
+		}
+	}
+}
