@@ -52,4 +52,3 @@ func readModule(ctx context.Context, c client.Client, buildCtx llb.State) (*modu
 	}
 	return m, nil
 }
-
