@@ -1,0 +1,107 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/goappfrontend/go-app/e2e/ocirun"
+	"github.com/goappfrontend/go-app/e2e/stack"
+)
+
+var (
+	env      stack.Env
+	repoRoot string
+	// workDir holds what tests share: build outputs, unpacked images.
+	workDir string
+)
+
+func TestMain(m *testing.M) {
+	env = stack.FromEnviron()
+	var err error
+	if repoRoot, err = filepath.Abs(".."); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	if workDir, err = os.MkdirTemp("", "go-app-e2e-"); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	code := m.Run()
+	if os.Getenv("GOAPP_E2E_KEEP") != "" {
+		fmt.Fprintf(os.Stderr, "e2e: kept build outputs in %s\n", workDir)
+	} else {
+		os.RemoveAll(workDir)
+	}
+	os.Exit(code)
+}
+
+// containerPrefix starts the ids of the containers the tests run.
+const containerPrefix = "goapp-e2e-"
+
+var (
+	stackOnce sync.Once
+	stackErr  error
+)
+
+// needStack skips the test (or fails it, under CI=true or GOAPP_E2E=1)
+// unless the BuildKit stack can build and this machine can run what it
+// builds.
+func needStack(t *testing.T) {
+	t.Helper()
+	stackOnce.Do(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		stackErr = env.CheckBuild(ctx)
+		if stackErr == nil {
+			stackErr = stack.CheckRun("linux/amd64", "linux/arm64")
+		}
+		if stackErr == nil {
+			// Containers a killed earlier run left behind would hold the
+			// examples' ports.
+			removed, err := ocirun.RemoveStale(ctx, "", "", containerPrefix)
+			if len(removed) > 0 {
+				fmt.Fprintf(os.Stderr, "e2e: removed containers left by an earlier run: %v\n", removed)
+			}
+			stackErr = err
+		}
+	})
+	if stackErr == nil {
+		return
+	}
+	if stack.Required() {
+		t.Fatalf("e2e: BuildKit stack required (CI=true or GOAPP_E2E=1) but not usable: %v", stackErr)
+	}
+	t.Skipf("e2e: skipped, no usable BuildKit stack: %v", stackErr)
+}
+
+// ctxFor returns a context bounded by d and by the test's deadline.
+func ctxFor(t *testing.T, d time.Duration) (context.Context, context.CancelFunc) {
+	t.Helper()
+	if dl, ok := t.Deadline(); ok {
+		if left := time.Until(dl) - 20*time.Second; left < d {
+			d = max(left, 10*time.Second)
+		}
+	}
+	return context.WithTimeout(context.Background(), d)
+}
+
+// exampleDir is the directory of an example.
+func exampleDir(name string) string {
+	return filepath.Join(repoRoot, "examples", name)
+}
+
+// tmpDir makes a fresh directory under the shared work directory (t.TempDir
+// is not used for what outlives a test).
+func tmpDir(t *testing.T, pattern string) string {
+	t.Helper()
+	d, err := os.MkdirTemp(workDir, pattern)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
