@@ -1,0 +1,26 @@
+SHELL := /bin/bash
+
+.PHONY: test unit demo stack-up stack-down frontend
+
+# Everything: gofmt, go vet, unit tests, then the e2e tests against a local
+# BuildKit stack (brought up, and stopped again if this run started it).
+test:
+	hack/test.sh
+
+# gofmt, go vet and the unit tests only; no daemon needed.
+unit:
+	hack/test.sh unit
+
+# The demo, against the local BuildKit stack.
+demo: stack-up
+	. "$${GOAPP_STACK_DIR:-/var/lib/go-app-stack}/env" && go run ./hack/demo $(DEMO_ARGS)
+
+stack-up:
+	hack/stack.sh up
+
+stack-down:
+	hack/stack.sh down
+
+# Rebuild and push only the frontend image (the stack must be up).
+frontend:
+	hack/stack.sh frontend

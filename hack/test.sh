@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# hack/test.sh: the project's test command (`make test` runs it).
+#
+#   hack/test.sh        everything below
+#   hack/test.sh unit   step 1 only (no daemon needed)
+#   hack/test.sh e2e    steps 2-4 only
+#
+#   1. gofmt -l must list nothing, go vet ./..., the unit tests (every package but e2e/)
+#   2. hack/stack.sh up: a local BuildKit stack (reused when it is already up;
+#      the frontend image is rebuilt from this tree either way)
+#   3. the e2e tests, go test -v ./e2e/..., against that stack, with GOAPP_E2E=1
+#      so that they fail rather than skip when something is missing
+#   4. stops the daemons that step 2 started (GOAPP_KEEP_STACK=1 keeps them)
+#
+# Needs root (the stack runs a rootful buildkitd). Exits non-zero on any failure.
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+STACK_DIR=${GOAPP_STACK_DIR:-/var/lib/go-app-stack}
+UNIT_TIMEOUT=${GOAPP_UNIT_TIMEOUT:-10m}
+E2E_TIMEOUT=${GOAPP_E2E_TIMEOUT:-40m}
+
+if ! command -v go >/dev/null 2>&1 && [ -x /usr/local/go/bin/go ]; then
+	export PATH="/usr/local/go/bin:$PATH"
+fi
+
+T0=${EPOCHREALTIME/./}
+section() { printf '\n=== %s\n' "$*"; }
+elapsed() {
+	local us=$((${EPOCHREALTIME/./} - T0))
+	printf '%d.%ds' $((us / 1000000)) $(((us / 100000) % 10))
+}
+
+run_unit() {
+	section "gofmt"
+	local unformatted
+	unformatted=$(find . -name '*.go' -not -path './.git/*' -not -path '*/testdata/*' -not -path './vendor/*' -print0 |
+		xargs -0 -r gofmt -l)
+	if [ -n "$unformatted" ]; then
+		echo "gofmt -l lists files that are not gofmt-ed (run gofmt -w on them):"
+		echo "$unformatted"
+		exit 1
+	fi
+	echo "gofmt: ok"
+
+	section "go vet ./..."
+	go vet ./...
+	echo "go vet: ok"
+
+	section "unit tests"
+	local module pkgs=()
+	module=$(go list -m)
+	mapfile -t pkgs < <(go list ./... | grep -v -E "^${module//./\\.}/e2e(/|\$)")
+	if [ "${#pkgs[@]}" -eq 0 ]; then
+		echo "no packages to test"
+		exit 1
+	fi
+	env -u GOAPP_E2E go test -timeout "$UNIT_TIMEOUT" "${pkgs[@]}"
+	echo "unit tests: ok ($(elapsed) so far)"
+}
+
+STARTED_FILE=""
+stop_started() {
+	local rc=$? c comps=()
+	if [ -n "$STARTED_FILE" ]; then
+		for c in builder buildkitd registry; do
+			grep -qx "$c" "$STARTED_FILE" 2>/dev/null && comps+=("$c")
+		done
+		rm -f "$STARTED_FILE"
+	fi
+	if [ "${#comps[@]}" -gt 0 ]; then
+		if [ "${GOAPP_KEEP_STACK:-}" = 1 ]; then
+			section "stack kept up (GOAPP_KEEP_STACK=1): hack/stack.sh down stops it"
+		else
+			section "stopping what this run started: ${comps[*]}"
+			hack/stack.sh down "${comps[@]}" || rc=1
+		fi
+	fi
+	exit "$rc"
+}
+
+run_e2e() {
+	section "BuildKit stack: hack/stack.sh up"
+	STARTED_FILE=$(mktemp)
+	trap stop_started EXIT
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
+	GOAPP_STACK_STARTED_FILE=$STARTED_FILE hack/stack.sh up
+	if [ -s "$STARTED_FILE" ]; then
+		echo "stack: this run started: $(sort -u "$STARTED_FILE" | tr '\n' ' ')"
+	else
+		echo "stack: reusing the stack that was already up"
+	fi
+
+	section "e2e tests"
+	if ! find e2e -name '*_test.go' 2>/dev/null | grep -q .; then
+		echo "e2e: no test files under e2e/; nothing to run"
+		return
+	fi
+	# shellcheck source=/dev/null
+	. "$STACK_DIR/env"
+	export GOAPP_E2E=1
+	go test -count=1 -timeout "$E2E_TIMEOUT" -v ./e2e/...
+	echo "e2e tests: ok ($(elapsed) so far)"
+}
+
+case "${1:-all}" in
+all)
+	run_unit
+	run_e2e
+	;;
+unit) run_unit ;;
+e2e) run_e2e ;;
+*)
+	echo "usage: hack/test.sh [all|unit|e2e]" >&2
+	exit 2
+	;;
+esac
+section "all passed in $(elapsed)"
