@@ -54,8 +54,8 @@ func Build(ctx context.Context, c client.Client) (_ *client.Result, err error) {
 	if err := s.FillDefaults(mod.goMod); err != nil {
 		return nil, withSpecSource(err, src.SourceMap)
 	}
-	if err := applyDefaultPlatforms(bc, s); err != nil {
-		return nil, withSpecSource(err, src.SourceMap)
+	if err := setTargetPlatforms(bc, s); err != nil {
+		return nil, err
 	}
 
 	buildPlatform := bc.BuildPlatforms[0]
@@ -127,23 +127,28 @@ func Build(ctx context.Context, c client.Client) (_ *client.Result, err error) {
 	return rb.Finalize()
 }
 
-// applyDefaultPlatforms makes the spec's platforms the targets when the
-// caller asked for none.
-func applyDefaultPlatforms(bc *dockerui.Client, s *spec.Spec) error {
-	if len(bc.TargetPlatforms) > 0 || len(s.Platforms) == 0 {
+// setTargetPlatforms makes the spec's platforms the targets when the caller
+// asked for none, and checks that every target is one go-app builds for
+// (a --platform windows/amd64 would otherwise put a Windows binary in a
+// Linux image).
+func setTargetPlatforms(bc *dockerui.Client, s *spec.Spec) error {
+	if len(bc.TargetPlatforms) == 0 && len(s.Platforms) > 0 {
+		ps := make([]ocispecs.Platform, 0, len(s.Platforms))
+		for _, p := range s.Platforms {
+			pp, err := spec.ParsePlatform(p)
+			if err != nil {
+				return err // Load has reported it with its position already
+			}
+			ps = append(ps, pp)
+		}
+		bc.TargetPlatforms = ps
+		bc.MultiPlatformRequested = bc.MultiPlatformRequested || len(ps) > 1
 		return nil
 	}
-	ps := make([]ocispecs.Platform, 0, len(s.Platforms))
-	for _, p := range s.Platforms {
-		pp, err := platforms.Parse(p)
-		if err != nil {
-			return err // Load validated them; this is not expected
+	for _, p := range bc.TargetPlatforms {
+		if _, err := spec.ParsePlatform(platforms.FormatAll(p)); err != nil {
+			return errors.Wrap(err, "--platform")
 		}
-		ps = append(ps, platforms.Normalize(pp))
-	}
-	bc.TargetPlatforms = ps
-	if len(ps) > 1 {
-		bc.MultiPlatformRequested = true
 	}
 	return nil
 }

@@ -36,15 +36,11 @@ func withSpecSource(err error, sm *llb.SourceMap, at ...spec.Position) error {
 	if len(ranges) == 0 {
 		return err
 	}
-	return errdefs.WithSource(err, &errdefs.Source{
-		Info: &pb.SourceInfo{
-			Data:       sm.Data,
-			Filename:   sm.Filename,
-			Language:   sm.Language,
-			Definition: sm.Definition.ToPB(),
-		},
-		Ranges: ranges,
-	})
+	info := &pb.SourceInfo{Data: sm.Data, Filename: sm.Filename, Language: sm.Language}
+	if sm.Definition != nil {
+		info.Definition = sm.Definition.ToPB()
+	}
+	return errdefs.WithSource(err, &errdefs.Source{Info: info, Ranges: ranges})
 }
 
 // recoverPanic turns a panic into an error: a bad input must never crash

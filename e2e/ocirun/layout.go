@@ -179,11 +179,7 @@ func extractLayoutTar(file, dir string) error {
 			if err != nil {
 				return err
 			}
-			_, err = io.Copy(out, tr)
-			if cerr := out.Close(); err == nil {
-				err = cerr
-			}
-			if err != nil {
+			if err := copyAndClose(out, tr); err != nil {
 				return err
 			}
 		}

@@ -294,11 +294,7 @@ func applyLayer(root string, tr *tar.Reader) error {
 			if err != nil {
 				return err
 			}
-			_, err = io.Copy(f, tr)
-			if cerr := f.Close(); err == nil {
-				err = cerr
-			}
-			if err != nil {
+			if err := copyAndClose(f, tr); err != nil {
 				return err
 			}
 		case tar.TypeSymlink:
@@ -375,4 +371,13 @@ func setMeta(p string, hdr *tar.Header) error {
 		_ = os.Chtimes(p, hdr.ModTime, hdr.ModTime)
 	}
 	return nil
+}
+
+// copyAndClose copies r into f and closes f, returning the first error.
+func copyAndClose(f *os.File, r io.Reader) error {
+	_, err := io.Copy(f, r)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
