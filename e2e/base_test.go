@@ -1,0 +1,116 @@
+package e2e
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/goappfrontend/go-app/e2e/ocirun"
+	"github.com/goappfrontend/go-app/e2e/stack"
+)
+
+// TestRuntimeBaseImage builds on a base image instead of scratch: the base's
+// layers come first, then only the binaries (go-app adds no runtime files on
+// a base), the base's environment and labels are kept, and the program runs
+// on both platforms.
+func TestRuntimeBaseImage(t *testing.T) {
+	needStack(t)
+	ctx, cancel := ctxFor(t, 15*time.Minute)
+	defer cancel()
+
+	// A small multi-platform base image, pushed under a name no other run
+	// uses.
+	var b [6]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		t.Fatal(err)
+	}
+	base := env.Registry + "/go-app-e2e/base:" + hex.EncodeToString(b[:])
+	baseDir := t.TempDir()
+	writeFiles(t, baseDir, map[string]string{
+		"marker": "base marker\n",
+		"Dockerfile": "FROM scratch\nCOPY marker /etc/base-marker\n" +
+			"ENV BASE_MARKER=from-base PATH=/opt/base/bin:/usr/local/bin\nLABEL org.example.base=yes\n",
+	})
+	out, err := stack.Cmd(ctx, "", nil, "buildctl", "--addr", env.BuildkitHost, "build", "--progress=plain",
+		"--frontend", "dockerfile.v0", "--local", "context="+baseDir, "--local", "dockerfile="+baseDir,
+		"--opt", "platform="+strings.Join(bothPlatforms, ","),
+		"--output", "type=image,name="+base+",push=true,registry.insecure=true")
+	if err != nil {
+		t.Fatalf("pushing the base image: %v\n%s", err, stack.Tail(out, 40))
+	}
+
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{
+		"go.mod": "module example.com/onbase\n\ngo 1.26\n",
+		"go.sum": "",
+		"main.go": "package main\n\nimport (\n\t\"fmt\"\n\t\"os\"\n)\n\nfunc main() {\n" +
+			"\tb, err := os.ReadFile(\"/etc/base-marker\")\n\tfmt.Printf(\"%s|%q|%v\\n\", os.Getenv(\"BASE_MARKER\"), b, err)\n}\n",
+		"go-app.yaml": "# syntax=goappfrontend/go-app:1\nmain: .\nruntime:\n  base: " + base + "\n",
+	})
+	ociDir := tmpDir(t, "oci-onbase-")
+	out, err = env.Buildx(ctx, stack.Build{Context: dir, Platforms: bothPlatforms, Output: stack.OCIOutput(ociDir)})
+	if err != nil {
+		t.Fatalf("build on %s: %v\n%s", base, err, stack.Tail(out, 60))
+	}
+	imgs, err := openImages(ociDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkPlatforms(t, imgs, bothPlatforms)
+	for _, img := range imgs {
+		t.Run(img.Platform.Architecture, func(t *testing.T) {
+			if n := len(img.Manifest.Layers); n != 2 {
+				t.Errorf("%d layers, want 2: the base's one and the binaries", n)
+			}
+			c := img.Config.Config
+			for _, want := range []string{"BASE_MARKER=from-base", "PATH=/opt/base/bin:/usr/local/bin"} {
+				if !slices.Contains(c.Env, want) {
+					t.Errorf("env %q lacks %q (the base's environment must be kept)", c.Env, want)
+				}
+			}
+			if slices.ContainsFunc(c.Env, func(s string) bool { return strings.HasPrefix(s, "SSL_CERT_FILE=") }) {
+				t.Errorf("env %q has SSL_CERT_FILE, which points at go-app's bundle that a base image does not get", c.Env)
+			}
+			if c.Labels["org.example.base"] != "yes" || c.Labels["org.opencontainers.image.title"] != "onbase" {
+				t.Errorf("labels = %v, want the base's and go-app's", c.Labels)
+			}
+			if c.User != "65532:65532" || !slices.Equal(c.Entrypoint, []string{"/usr/local/bin/onbase"}) {
+				t.Errorf("user %q entrypoint %q", c.User, c.Entrypoint)
+			}
+			entries, err := img.Entries()
+			if err != nil {
+				t.Fatal(err)
+			}
+			var names []string
+			for _, e := range entries {
+				names = append(names, e.Path)
+			}
+			if !slices.Contains(names, "/etc/base-marker") || slices.Contains(names, "/etc/passwd") || slices.Contains(names, "/usr/share/zoneinfo") {
+				t.Errorf("files %q: want the base's marker and no go-app runtime files", names)
+			}
+			res := runImage(t, img, ocirun.RunConfig{})
+			if want := "from-base|\"base marker\\n\"|<nil>\n"; res.ExitCode != 0 || res.Stdout != want {
+				t.Errorf("run: exit %d, stdout %q, want %q\n%s", res.ExitCode, res.Stdout, want, res.Stderr)
+			}
+		})
+	}
+}
+
+// writeFiles writes name → content under dir, making parent directories.
+func writeFiles(t *testing.T, dir string, files map[string]string) {
+	t.Helper()
+	for name, body := range files {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
