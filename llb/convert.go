@@ -147,10 +147,13 @@ func newBuilder(opt Options) *builder {
 	return b
 }
 
-// run is an exec in the builder stage (after the module download) with the
-// spec's build.env and then env on top of exec's environment.
+// run is a step of the builder stage that may fetch modules (`go mod
+// download`, `go build`): an exec after the module download with the
+// credentials mounts, then GOPRIVATE, NETRC and SSH_AUTH_SOCK, the spec's
+// build.env and env on top of exec's environment.
 func (b *builder) run(name string, args []string, env []string, opts ...llb.RunOption) llb.ExecState {
-	return b.exec(b.root, name, args, mergeEnv(envList(b.opt.Spec.Build.Env), env), opts...)
+	creds, credEnv := b.credentials()
+	return b.exec(b.root, name, args, mergeEnv(credEnv, envList(b.opt.Spec.Build.Env), env), append(creds, opts...)...)
 }
 
 // exec runs args on root, on the build platform, with the Go caches mounted

@@ -471,3 +471,168 @@ func TestUserIDs(t *testing.T) {
 		t.Error("UserIDs(nonroot): want an error")
 	}
 }
+
+// credentialMounts returns the secret and SSH mounts of an exec op.
+func credentialMounts(e *pb.ExecOp) (secrets, ssh []*pb.Mount) {
+	for _, m := range e.Mounts {
+		switch m.MountType {
+		case pb.MountType_SECRET:
+			secrets = append(secrets, m)
+		case pb.MountType_SSH:
+			ssh = append(ssh, m)
+		}
+	}
+	return secrets, ssh
+}
+
+// envOf returns the value of key in an exec op's environment and whether
+// it is set.
+func envOf(e *pb.ExecOp, key string) (string, bool) {
+	val, ok := "", false
+	for _, kv := range e.Meta.Env {
+		if k, v, _ := strings.Cut(kv, "="); k == key {
+			val, ok = v, true
+		}
+	}
+	return val, ok
+}
+
+func privateSpec() *spec.Spec {
+	s := testSpec()
+	s.Build.Private = []string{"example.com/private", "*.corp.example.com"}
+	s.Build.Env["GONOPROXY"] = "none"
+	s.Source = spec.SourceInfo{Positions: map[string]spec.Position{"build.private": {Line: 4, Column: 12}}}
+	return s
+}
+
+func TestPrivateModuleCredentials(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		spec      *spec.Spec
+		home      string // HOME of the toolchain image
+		netrc     string
+		goprivate string
+	}{
+		{"private", privateSpec(), "", "/root/.netrc", "example.com/private,*.corp.example.com"},
+		{"public", testSpec(), "", "/root/.netrc", ""},
+		{"toolchain HOME", privateSpec(), "/home/gopher", "/home/gopher/.netrc", "example.com/private,*.corp.example.com"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			opt := testOptions(tc.spec, arm64)
+			if tc.home != "" {
+				opt.Toolchain.Config.Config.Env = append(opt.Toolchain.Config.Config.Env, "HOME="+tc.home)
+			}
+			_, g := convert(t, opt)
+			steps := []string{"go mod download", "[linux/arm64] go build ./cmd/server"}
+			for _, name := range steps {
+				_, op := g.named(t, name)
+				e := op.GetExec()
+				secrets, ssh := credentialMounts(e)
+				if len(secrets) != 1 {
+					t.Fatalf("%s: %d secret mounts, want 1: %v", name, len(secrets), secrets)
+				}
+				s := secrets[0]
+				if s.Dest != tc.netrc || s.SecretOpt == nil || s.SecretOpt.ID != NetrcSecret || !s.SecretOpt.Optional ||
+					s.SecretOpt.Mode != 0o400 || s.SecretOpt.Uid != 0 || s.SecretOpt.Gid != 0 {
+					t.Errorf("%s: secret mount %v at %s, want optional secret %q at %s, mode 0400, owned by root", name, s.SecretOpt, s.Dest, NetrcSecret, tc.netrc)
+				}
+				if len(ssh) != 1 {
+					t.Fatalf("%s: %d SSH mounts, want 1: %v", name, len(ssh), ssh)
+				}
+				if m := ssh[0]; m.Dest != SSHAgentSocket || m.SSHOpt == nil || m.SSHOpt.ID != SSHAgentID || !m.SSHOpt.Optional {
+					t.Errorf("%s: SSH mount %v at %s, want optional agent %q at %s", name, m.SSHOpt, m.Dest, SSHAgentID, SSHAgentSocket)
+				}
+				want := map[string]string{"NETRC": tc.netrc, "SSH_AUTH_SOCK": SSHAgentSocket, "GOPRIVATE": tc.goprivate}
+				for k, w := range want {
+					v, ok := envOf(e, k)
+					if w == "" && ok {
+						t.Errorf("%s: %s=%s, want it unset", name, k, v)
+					} else if w != "" && v != w {
+						t.Errorf("%s: %s=%q, want %q", name, k, v, w)
+					}
+				}
+				if v, ok := envOf(e, "GONOSUMDB"); ok {
+					t.Errorf("%s: GONOSUMDB=%s; GOPRIVATE alone sets its default", name, v)
+				}
+				if tc.spec.Build.Env["GONOPROXY"] != "" {
+					if v, _ := envOf(e, "GONOPROXY"); v != "none" {
+						t.Errorf("%s: GONOPROXY=%q, want build.env's none", name, v)
+					}
+				}
+			}
+			// No other step sees a credential.
+			for d, op := range g.ops {
+				e := op.GetExec()
+				if e == nil || slices.Contains(steps, g.names[d]) {
+					continue
+				}
+				if secrets, ssh := credentialMounts(e); len(secrets)+len(ssh) > 0 {
+					t.Errorf("step %q has credential mounts: %v %v", g.names[d], secrets, ssh)
+				}
+				for _, k := range []string{"NETRC", "SSH_AUTH_SOCK", "GOPRIVATE"} {
+					if v, ok := envOf(e, k); ok {
+						t.Errorf("step %q has %s=%s", g.names[d], k, v)
+					}
+				}
+			}
+			g.named(t, "runtime files: CA certificates, zoneinfo, passwd, group, /tmp") // is checked above
+		})
+	}
+}
+
+func TestPrivateModuleDownloadIsShared(t *testing.T) {
+	// With credentials mounted the download is still one op for every
+	// platform: the mounts and env do not depend on the target.
+	_, a := convert(t, testOptions(privateSpec(), amd64))
+	_, b := convert(t, testOptions(privateSpec(), arm64))
+	da, _ := a.named(t, "go mod download")
+	db, _ := b.named(t, "go mod download")
+	if da != db {
+		t.Error("go mod download differs between platforms")
+	}
+	// The patterns are part of the download's cache key; the credentials
+	// are not (only the secret's id is in the op).
+	_, pub := convert(t, testOptions(testSpec(), amd64))
+	if dp, _ := pub.named(t, "go mod download"); dp == da {
+		t.Error("go mod download does not depend on build.private")
+	}
+}
+
+func TestModuleDownloadPointsAtModuleSource(t *testing.T) {
+	src := []byte("# syntax=x\nmain: ./cmd/server\nbuild:\n  private: [example.com/private]\n")
+	for _, tc := range []struct {
+		name string
+		spec *spec.Spec
+		want []int32 // lines the download points at
+	}{
+		{"build.private", privateSpec(), []int32{4}},
+		{"build.env.GOPROXY", func() *spec.Spec {
+			s := testSpec()
+			s.Source = spec.SourceInfo{Positions: map[string]spec.Position{"build.env.GOPROXY": {Line: 3, Column: 12}}}
+			return s
+		}(), []int32{3}},
+		{"neither", testSpec(), nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			opt := testOptions(tc.spec, amd64)
+			opt.SourceMap = llb.NewSourceMap(nil, "go-app.yaml", "YAML", src)
+			res, g := convert(t, opt)
+			d, _ := g.named(t, "go mod download")
+			def, err := res.State.Marshal(context.Background(), llb.Platform(amd64))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var lines []int32
+			if l := def.Source.Locations[string(d)]; l != nil {
+				for _, loc := range l.Locations {
+					for _, r := range loc.Ranges {
+						lines = append(lines, r.Start.Line)
+					}
+				}
+			}
+			if !slices.Equal(lines, tc.want) {
+				t.Errorf("go mod download points at lines %v, want %v", lines, tc.want)
+			}
+		})
+	}
+}

@@ -46,6 +46,11 @@
 //	  trimpath: true
 //	  # CGO_ENABLED=1 (default false); needs a runtime.base with a libc.
 //	  cgo: false
+//	  # Private modules: patterns matched against module path prefixes,
+//	  # passed as GOPRIVATE (no public checksum database, no public proxy).
+//	  # Credentials come from the build, never from this file:
+//	  # --secret id=netrc,src=$HOME/.netrc and/or --ssh default.
+//	  private: [example.com/private, "*.corp.example.com"]
 //
 //	# Target platforms when the build gets no --platform. Linux only:
 //	# amd64 (v1 to v4), arm64, arm/v6, arm/v7, 386, ppc64le, s390x,

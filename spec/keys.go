@@ -65,6 +65,8 @@ var expectations = map[string]string{
 	"build":               `a map, like {ldflags: "-s -w", tags: [netgo]}`,
 	"build.ldflags":       `a string, like "-s -w"`,
 	"build.tags":          "a list of strings, like [netgo, osusergo]",
+	"build.private":       `a list of module path patterns, like [example.com/private, "*.corp.example.com"]`,
+	"build.private.*":     "a module path pattern, like example.com/private",
 	"build.tags.*":        "a string, like netgo",
 	"build.env":           "a map of names to values, like {GOEXPERIMENT: jsonv2}",
 	"build.env.*":         "a string",

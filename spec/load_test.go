@@ -335,6 +335,68 @@ func TestLoadErrors(t *testing.T) {
 			},
 		},
 		{
+			name: "private module patterns",
+			yaml: yamlText(
+				"main: ./cmd/server",
+				"build:",
+				"  private:",
+				"    - example.com/private",
+				`    - "*.corp.example.com"`,
+				`    - ""`,
+				"    - a.example/x,b.example/y",
+				"    - a.example/x b.example/y",
+				"    - https://github.com/org/*",
+				"    - /corp/x",
+				"    - github.com/org/...",
+				"    - git.corp/[team",
+				"    - git.corp/team/",
+			),
+			want: []string{
+				`6:7 build.private.2 is empty; remove it or write a module path pattern, like example.com/private`,
+				`7:7 build.private.3 "a.example/x,b.example/y" must be one pattern, without spaces or commas; list each pattern separately`,
+				`8:7 build.private.4 "a.example/x b.example/y" must be one pattern, without spaces or commas; list each pattern separately`,
+				`9:7 build.private.5 "https://github.com/org/*" is a URL; write the module path without a scheme, like "github.com/org/*"`,
+				`10:7 build.private.6 "/corp/x" must not start with "/"; module paths start with a host name, like example.com/private`,
+				`11:7 build.private.7 "github.com/org/..." uses "...", which GOPRIVATE does not know; a pattern already matches every module path it is a prefix of, so write "github.com/org"`,
+				`12:7 build.private.8 "git.corp/[team" is not a valid pattern (syntax error in pattern); use * and ? wildcards, like *.corp.example.com`,
+			},
+		},
+		{
+			name: "private modules and GOPRIVATE",
+			yaml: yamlText(
+				"main: ./cmd/server",
+				"build:",
+				"  private: [example.com/private]",
+				"  env:",
+				"    GOPRIVATE: example.com/other",
+				"    GONOPROXY: none",
+			),
+			want: []string{`5:16 build.env.GOPRIVATE conflicts with build.private; list the patterns in build.private only`},
+		},
+		{
+			name: "private module types",
+			yaml: yamlText(
+				"main: ./cmd/server",
+				"build:",
+				"  private: example.com/private",
+			),
+			want: []string{
+				`3:12 build.private must be a list of module path patterns, like [example.com/private, "*.corp.example.com"], not "example.com/private"`,
+			},
+		},
+		{
+			name: "private module item types",
+			yaml: yamlText(
+				"main: ./cmd/server",
+				"build:",
+				"  private: [[example.com/a], {b: c}, 42]",
+			),
+			want: []string{
+				`3:13 build.private.0 must be a module path pattern, like example.com/private, not a list`,
+				`3:30 build.private.1 must be a module path pattern, like example.com/private, not a map`,
+			},
+		},
+		{
 			name: "files",
 			yaml: yamlText(
 				"main: ./cmd/server",

@@ -98,6 +98,20 @@ type Build struct {
 	// cross-compiler in the toolchain image and a runtime base with a libc, so
 	// it cannot run on scratch.
 	Cgo bool `yaml:"cgo,omitempty" json:"cgo,omitempty"`
+
+	// Private are the module path patterns of private modules, like
+	// "example.com/private" or "*.corp.example.com": globs matched against
+	// module path prefixes, as described by `go help module-private`. They
+	// become GOPRIVATE (comma-joined) of `go mod download` and `go build`, so
+	// these modules skip the public checksum database and are fetched from
+	// their version control server, or from a private GOPROXY set in Env
+	// together with GONOPROXY: none.
+	//
+	// Credentials never go in the spec: the download and build steps (and no
+	// other) read a netrc file from the build secret "netrc"
+	// (`--secret id=netrc,src=$HOME/.netrc`) and reach the SSH agent of
+	// `--ssh default`; both are optional.
+	Private []string `yaml:"private,omitempty" json:"private,omitempty"`
 }
 
 // Runtime describes the image the program runs in.

@@ -279,6 +279,50 @@ func (v *validator) build() {
 	if b.Cgo && v.s.onScratch() {
 		v.add(v.at("build.cgo"), "a cgo binary needs a libc, which scratch does not have; set runtime.base to an image with a libc or drop build.cgo")
 	}
+	v.private()
+}
+
+// The type-error hints of build.private, next to its checks.
+// private checks build.private: each item one GOPRIVATE pattern, and no
+// second source of GOPRIVATE in build.env.
+func (v *validator) private() {
+	b := v.s.Build
+	for i, p := range b.Private {
+		key := "build.private." + strconv.Itoa(i)
+		if problem := privateProblem(p); problem != "" {
+			v.add(v.at(key), "%s %s", key, problem)
+		}
+	}
+	if _, ok := b.Env["GOPRIVATE"]; ok && len(b.Private) > 0 {
+		v.add(v.at("build.env.GOPRIVATE"), "build.env.GOPRIVATE conflicts with build.private; list the patterns in build.private only")
+	}
+}
+
+// privateProblem says what is wrong with a build.private pattern, or
+// returns "". The go command ignores malformed GOPRIVATE patterns silently,
+// so everything that can never match a module path is an error here.
+func privateProblem(p string) string {
+	switch {
+	case p == "":
+		return "is empty; remove it or write a module path pattern, like example.com/private"
+	case strings.ContainsFunc(p, func(r rune) bool { return r == ',' || unicode.IsSpace(r) }):
+		return fmt.Sprintf("%q must be one pattern, without spaces or commas; list each pattern separately", p)
+	case strings.Contains(p, "://"):
+		_, rest, _ := strings.Cut(p, "://")
+		return fmt.Sprintf("%q is a URL; write the module path without a scheme, like %q", p, rest)
+	case strings.HasPrefix(p, "/"):
+		return fmt.Sprintf("%q must not start with \"/\"; module paths start with a host name, like example.com/private", p)
+	case strings.Contains(p, "..."):
+		fix := strings.TrimSuffix(strings.TrimSuffix(p, "..."), "/")
+		if fix == "" || strings.Contains(fix, "...") {
+			fix = "example.com/private"
+		}
+		return fmt.Sprintf("%q uses \"...\", which GOPRIVATE does not know; a pattern already matches every module path it is a prefix of, so write %q", p, fix)
+	}
+	if _, err := path.Match(p, ""); err != nil {
+		return fmt.Sprintf("%q is not a valid pattern (%v); use * and ? wildcards, like *.corp.example.com", p, err)
+	}
+	return ""
 }
 
 // envNames checks the variable names of env, the map at path, and returns

@@ -19,7 +19,7 @@ func TestValidateWithoutSource(t *testing.T) {
 			spec: Spec{
 				Binaries:  []Binary{{Main: "./cmd/api"}, {Name: "w", Main: "./cmd/worker"}},
 				Go:        Go{Version: "1.26rc1", Image: "golang@sha256:" + strings.Repeat("a", 64)},
-				Build:     Build{Tags: []string{"netgo"}, Env: map[string]string{"GOFLAGS": "-mod=vendor"}, Cgo: true},
+				Build:     Build{Tags: []string{"netgo"}, Env: map[string]string{"GOFLAGS": "-mod=vendor", "GONOPROXY": "none"}, Cgo: true, Private: []string{"example.com/private", "*.corp.example.com", "git.corp/team/"}},
 				Platforms: []string{"linux/amd64/v3", "linux/arm64/v8", "linux/arm/v6", "linux/386", "linux/riscv64"},
 				Runtime: Runtime{
 					Base: "debian:12", User: "app:app", Workdir: "/srv", Entrypoint: "w",
@@ -70,6 +70,18 @@ func TestValidateWithoutSource(t *testing.T) {
 				"go-app.yaml: build.env.GOARM is set by go-app from the target platform; use --platform or platforms: instead",
 				"go-app.yaml: build.env.GOARM64 is set by go-app from the target platform; use --platform or platforms: instead",
 			},
+		},
+		{
+			name: "private",
+			spec: Spec{Main: ".", Build: Build{Private: []string{"ok.example/x", "", "git.corp/*"}, Env: map[string]string{"GOPRIVATE": "x"}}},
+			want: []string{
+				"go-app.yaml: build.private.1 is empty; remove it or write a module path pattern, like example.com/private",
+				"go-app.yaml: build.env.GOPRIVATE conflicts with build.private; list the patterns in build.private only",
+			},
+		},
+		{
+			name: "GOPRIVATE in build.env alone",
+			spec: Spec{Main: ".", Build: Build{Env: map[string]string{"GOPRIVATE": "git.corp/*"}}},
 		},
 		{
 			name: "files",
