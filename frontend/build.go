@@ -86,7 +86,13 @@ func Build(ctx context.Context, c client.Client) (_ *client.Result, err error) {
 		Labels: bc.Labels,
 	}
 
-	rb, err := bc.Build(ctx, func(ctx context.Context, platform *ocispecs.Platform, idx int) (*dockerui.BuildResult, error) {
+	// --no-cache: every op of the build runs again (cache mounts stay).
+	var marshalOpts []llb.ConstraintsOpt
+	if bc.IsNoCache("") {
+		marshalOpts = append(marshalOpts, llb.IgnoreCache)
+	}
+
+	rb, err := bc.Build(ctx, recoverBuildFunc(func(ctx context.Context, platform *ocispecs.Platform, idx int) (*dockerui.BuildResult, error) {
 		opt := base
 		opt.TargetPlatform = buildPlatform
 		if platform != nil {
@@ -103,7 +109,7 @@ func Build(ctx context.Context, c client.Client) (_ *client.Result, err error) {
 		if err != nil {
 			return nil, err
 		}
-		def, err := res.State.Marshal(ctx, llb.Platform(opt.TargetPlatform))
+		def, err := res.State.Marshal(ctx, append([]llb.ConstraintsOpt{llb.Platform(opt.TargetPlatform)}, marshalOpts...)...)
 		if err != nil {
 			return nil, errors.Wrap(err, "marshaling LLB")
 		}
@@ -115,12 +121,16 @@ func Build(ctx context.Context, c client.Client) (_ *client.Result, err error) {
 		if err != nil {
 			return nil, err
 		}
+		// A wrong binary would only fail at `docker run`: fail the build.
+		if err := verifyBinaries(ctx, ref, s, src.SourceMap, res.Binaries, opt.TargetPlatform); err != nil {
+			return nil, err
+		}
 		br := &dockerui.BuildResult{Reference: ref, Image: res.Image, Epoch: epoch}
 		if opt.Base != nil {
 			br.BaseImage = opt.Base.Config
 		}
 		return br, nil
-	})
+	}))
 	if err != nil {
 		return nil, err
 	}

@@ -1,14 +1,17 @@
 package frontend
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"runtime/debug"
 
 	"github.com/goappfrontend/go-app/spec"
 	"github.com/moby/buildkit/client/llb"
+	"github.com/moby/buildkit/frontend/dockerui"
 	"github.com/moby/buildkit/solver/errdefs"
 	"github.com/moby/buildkit/solver/pb"
+	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 )
 
 // withSpecSource attaches the spec file to err so BuildKit shows the
@@ -41,6 +44,16 @@ func withSpecSource(err error, sm *llb.SourceMap, at ...spec.Position) error {
 		info.Definition = sm.Definition.ToPB()
 	}
 	return errdefs.WithSource(err, &errdefs.Source{Info: info, Ranges: ranges})
+}
+
+// recoverBuildFunc makes fn return a panic as an error. dockerui runs the
+// build function of each platform in a goroutine of its own, where the
+// recover in Build would not see a panic.
+func recoverBuildFunc(fn dockerui.BuildFunc) dockerui.BuildFunc {
+	return func(ctx context.Context, p *ocispecs.Platform, idx int) (_ *dockerui.BuildResult, err error) {
+		defer recoverPanic(&err)
+		return fn(ctx, p, idx)
+	}
 }
 
 // recoverPanic turns a panic into an error: a bad input must never crash

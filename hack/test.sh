@@ -5,7 +5,8 @@
 #   hack/test.sh unit   step 1 only (no daemon needed)
 #   hack/test.sh e2e    steps 2-4 only
 #
-#   1. gofmt -l must list nothing, go vet ./..., the unit tests (every package but e2e/)
+#   1. gofmt -l must list nothing, go vet ./..., the unit tests (every package but e2e/),
+#      then every fuzz target (func FuzzX) for GOAPP_FUZZ_TIME (default 10s) each
 #   2. hack/stack.sh up: a local BuildKit stack (reused when it is already up;
 #      the frontend image is rebuilt from this tree either way)
 #   3. the e2e tests, go test -v ./e2e/..., against that stack, with GOAPP_E2E=1
@@ -19,6 +20,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 STACK_DIR=${GOAPP_STACK_DIR:-/var/lib/go-app-stack}
 UNIT_TIMEOUT=${GOAPP_UNIT_TIMEOUT:-10m}
 E2E_TIMEOUT=${GOAPP_E2E_TIMEOUT:-40m}
+FUZZ_TIME=${GOAPP_FUZZ_TIME:-10s}
 
 if ! command -v go >/dev/null 2>&1 && [ -x /usr/local/go/bin/go ]; then
 	export PATH="/usr/local/go/bin:$PATH"
@@ -57,6 +59,17 @@ run_unit() {
 	fi
 	env -u GOAPP_E2E go test -timeout "$UNIT_TIMEOUT" "${pkgs[@]}"
 	echo "unit tests: ok ($(elapsed) so far)"
+
+	section "fuzz targets, ${FUZZ_TIME} each"
+	local file name found=0
+	while IFS=: read -r file name; do
+		name=${name#func }
+		found=1
+		echo "--- $name ($(dirname "$file"))"
+		env -u GOAPP_E2E go test -run '^$' -fuzz "^${name}\$" -fuzztime "$FUZZ_TIME" "./$(dirname "${file#./}")"
+	done < <(grep -r -o --include='*_test.go' --exclude-dir=e2e --exclude-dir=testdata '^func Fuzz[A-Za-z0-9_]*' . | sort)
+	[ "$found" = 1 ] || echo "no fuzz targets"
+	echo "fuzz: ok ($(elapsed) so far)"
 }
 
 STARTED_FILE=""

@@ -13,6 +13,7 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
+	"time"
 )
 
 // Entry is one file in a layer.
@@ -26,6 +27,8 @@ type Entry struct {
 	UID, GID int
 	Size     int64
 	Linkname string
+	// ModTime is the entry's modification time.
+	ModTime time.Time
 }
 
 // IsDir reports whether e is a directory.
@@ -113,6 +116,7 @@ func (img *Image) Entries() ([]Entry, error) {
 				GID:      hdr.Gid,
 				Size:     hdr.Size,
 				Linkname: hdr.Linkname,
+				ModTime:  hdr.ModTime,
 			})
 		}
 		c.Close()

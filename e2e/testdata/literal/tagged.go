@@ -1,0 +1,5 @@
+//go:build goappe2e
+
+package main
+
+func init() { tagged = true }
