@@ -466,6 +466,20 @@ root = "$STACK_DIR/buildkit"
 
 [worker.oci]
   enabled = true
+  gc = true
+  # BuildKit's default first rule keeps at most 512MB of cache mounts and
+  # local contexts, and cache mounts have no last-used time for its
+  # keepDuration to protect them: the Go build and module caches (a few
+  # hundred MB each) would be evicted between builds.
+  [[worker.oci.gcpolicy]]
+    filters = ["type==source.local", "type==exec.cachemount", "type==source.git.checkout"]
+    keepDuration = "168h"
+    maxUsedSpace = "10GB"
+    minFreeSpace = "5GB"
+  [[worker.oci.gcpolicy]]
+    all = true
+    maxUsedSpace = "30GB"
+    minFreeSpace = "5GB"
 
 [worker.containerd]
   enabled = false
