@@ -1,6 +1,6 @@
 SHELL := /bin/bash
 
-.PHONY: test unit demo stack-up stack-down frontend
+.PHONY: test unit demo stack-up stack-down frontend bench
 
 # Everything: gofmt, go vet, unit tests, then the e2e tests against a local
 # BuildKit stack (brought up, and stopped again if this run started it).
@@ -24,3 +24,10 @@ stack-down:
 # Rebuild and push only the frontend image (the stack must be up).
 frontend:
 	hack/stack.sh frontend
+
+# The benchmark (docs/benchmarks.md): brings the local stack up, runs its own
+# buildkitd next to it, builds the examples with go-app and the other
+# contenders, writes docs/bench/. BENCH_ARGS adds harness flags, e.g.
+# make bench BENCH_ARGS='-apps hello -runs cold=2'.
+bench:
+	hack/bench/bench.sh run $(BENCH_ARGS)

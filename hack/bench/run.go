@@ -1,0 +1,887 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Defaults of the run counts and skips; -runs and -skip add to them (later
+// rules win). They keep `make bench` under about an hour on 2 cores.
+// Five timed runs of every warm scenario, fewer where a run costs a full
+// compile (naive: no cache; QEMU: emulated), one cold run; together about an
+// hour on 2 cores.
+var defaultRuns = strings.Join([]string{
+	"cold=1", "nochange=5", "oneline=5", "gomod=5",
+	"*/oneline/*/naive=2", "*/gomod/*/naive=2",
+	"*/oneline/*/qemu=3", "*/gomod/*/qemu=3",
+	"grpc/oneline/*/qemu=2", "grpc/gomod/*/qemu=2",
+	"grpc/cold/amd64+arm64/qemu=0",
+}, ",")
+
+// zeroRunNotes explain in the table why a default rule leaves a key out.
+var zeroRunNotes = map[string]string{
+	"grpc/cold/amd64+arm64/qemu": "not run by default: one run takes about 8 min here (hello shows the ratio); -runs grpc/cold/amd64+arm64/qemu=1 runs it",
+}
+
+var defaultSkip = strings.Join([]string{
+	"*/*/amd64/qemu=not run: on linux/amd64 nothing is emulated and this is the best-practice Dockerfile",
+	// The control runs only where the breakdown compares go-app with the
+	// Dockerfile frontend.
+	"*/cold/*/dockerfile-gw=control",
+	"*/gomod/*/dockerfile-gw=control",
+	"*/*/amd64+arm64/dockerfile-gw=control",
+}, ",")
+
+// The go.mod-change scenario adds this module, a different version in each
+// run so that every run downloads and compiles something new. It has no
+// dependencies of its own and is in neither app's module graph.
+const (
+	depModule = "github.com/pkg/errors"
+	depImport = `pkgerrors "github.com/pkg/errors"`
+)
+
+var depVersions = []string{"v0.9.1", "v0.9.0", "v0.8.1", "v0.8.0", "v0.7.1", "v0.7.0", "v0.6.0", "v0.5.1", "v0.5.0", "v0.4.0", "v0.2.0", "v0.1.0"}
+
+// Files the bench adds to the main package of its copy of an app.
+const (
+	editFile = "bench_edit.go"
+	depFile  = "bench_dep.go"
+)
+
+func editSource(nonce string) []byte {
+	return []byte(`package main
+
+import "os"
+
+// benchEdit is the line the benchmark's one-line-change scenario edits.
+var benchEdit = "` + nonce + `"
+
+// benchContender is set with -X by the bench's Dockerfiles, so that their
+// binaries differ from each other's.
+var benchContender string
+
+func init() {
+	if os.Getenv("GO_APP_BENCH_EDIT") == benchEdit {
+		println("bench edit", benchEdit, benchContender)
+	}
+}
+`)
+}
+
+var depSource = []byte(`package main
+
+import ` + depImport + `
+
+// The go.mod-change scenario's new dependency, in use.
+var _ = pkgerrors.New("bench")
+`)
+
+type runner struct {
+	repo, state, addr, buildctl, builder, frontend, koBin, koBase, out string
+	dfFrontend                                                         string
+
+	apps       []App
+	psets      []PlatformSet
+	scenarios  []string
+	contenders []Contender
+	runRules   []runRule
+	skipRules  []skipRule
+	verbose    bool
+
+	work    string // temporary: app copies, outputs
+	logDir  string // rawjson progress of every BuildKit build
+	session string // makes every edit of this run unique
+	seq     int
+
+	copies map[string]*appCopy
+	traces map[key][]*trace
+	rs     *Results
+	t0     time.Time
+}
+
+// appCopy is the bench's working copy of an app, and the files of its
+// source states.
+type appCopy struct {
+	App
+	dir       string
+	goMod     []byte
+	goSum     []byte
+	depGoMod  map[string][]byte // by dependency version
+	depGoSum  map[string][]byte
+	lastState string
+}
+
+func cmdRun(ctx context.Context, args []string) error {
+	fl := flag.NewFlagSet("run", flag.ExitOnError)
+	r := &runner{}
+	fl.StringVar(&r.repo, "repo", "", "repository root (examples/ and hack/bench/ are read from it)")
+	fl.StringVar(&r.state, "state", "/var/lib/go-app-bench", "state directory: caches of ko and go build, progress logs")
+	fl.StringVar(&r.addr, "addr", "", "address of the bench buildkitd (for prune)")
+	fl.StringVar(&r.buildctl, "buildctl", "buildctl", "buildctl binary")
+	fl.StringVar(&r.builder, "builder", "go-app-bench", "buildx builder on the bench buildkitd")
+	fl.StringVar(&r.frontend, "frontend", "", "go-app frontend image (BUILDKIT_SYNTAX), pinned by digest")
+	fl.StringVar(&r.koBin, "ko", "ko", "ko binary")
+	fl.StringVar(&r.koBase, "ko-base", "", "ko's base image (KO_DEFAULTBASEIMAGE)")
+	fl.StringVar(&r.out, "out", "", "directory for results.json and results.md")
+	fl.StringVar(&r.dfFrontend, "dockerfile-frontend", "", "BuildKit's Dockerfile frontend as an image, pinned by digest (for contender dockerfile-gw)")
+	apps := fl.String("apps", "hello,grpc", "apps to build (hello, grpc)")
+	psets := fl.String("platforms", "amd64,amd64+arm64", "platform sets (amd64, amd64+arm64)")
+	scenarios := fl.String("scenarios", strings.Join(allScenarios, ","), "scenarios (cold, nochange, oneline, gomod)")
+	contenders := fl.String("contenders", "goapp,dockerfile,naive,qemu,ko,host,dockerfile-gw", "contenders")
+	runs := fl.String("runs", os.Getenv("BENCH_RUNS"), "run counts added to the defaults ("+defaultRuns+
+		"): PATTERN=N,... where PATTERN is a scenario or APP/SCENARIO/PLATFORMS/CONTENDER with * wildcards; the last match wins (env BENCH_RUNS)")
+	skip := fl.String("skip", defaultSkip, "PATTERN[=reason],... to leave out (replaces the default list), or none")
+	fl.BoolVar(&r.verbose, "v", false, "print every build's output tail")
+	_ = fl.Parse(args)
+	if r.repo == "" || r.addr == "" || r.frontend == "" || r.koBase == "" || r.out == "" {
+		return errors.New("run: -repo, -addr, -frontend, -ko-base and -out are required (hack/bench/bench.sh passes them)")
+	}
+	var err error
+	if r.runRules, err = parseRuns(defaultRuns + "," + *runs); err != nil {
+		return err
+	}
+	if r.skipRules, err = parseSkips(*skip); err != nil {
+		return err
+	}
+	for _, name := range splitList(*apps) {
+		found := false
+		for _, a := range defaultApps {
+			if a.Name == name {
+				r.apps = append(r.apps, a)
+				found = true
+			}
+		}
+		if !found {
+			return fmt.Errorf("unknown app %q", name)
+		}
+	}
+	for _, name := range splitList(*psets) {
+		found := false
+		for _, p := range defaultPlatformSets {
+			if p.Name == name {
+				r.psets = append(r.psets, p)
+				found = true
+			}
+		}
+		if !found {
+			return fmt.Errorf("unknown platform set %q (amd64, amd64+arm64)", name)
+		}
+	}
+	for _, s := range splitList(*scenarios) {
+		if _, ok := scenarioTitles[s]; !ok {
+			return fmt.Errorf("unknown scenario %q", s)
+		}
+	}
+	// Scenarios always run in their fixed order.
+	for _, s := range allScenarios {
+		for _, x := range splitList(*scenarios) {
+			if x == s {
+				r.scenarios = append(r.scenarios, s)
+			}
+		}
+	}
+	for _, id := range splitList(*contenders) {
+		c, ok := contenderByID(id)
+		if !ok {
+			return fmt.Errorf("unknown contender %q", id)
+		}
+		if c.Gateway && r.dfFrontend == "" {
+			return fmt.Errorf("contender %s needs -dockerfile-frontend", c.ID)
+		}
+		r.contenders = append(r.contenders, c)
+	}
+	for _, a := range r.apps {
+		for _, p := range r.psets {
+			for _, c := range r.contenders {
+				if n := runsFor(r.runRules, key{a.Name, scGoMod, p.Name, c.ID}); n > len(depVersions) {
+					return fmt.Errorf("at most %d runs of the gomod scenario (one per version of %s)", len(depVersions), depModule)
+				}
+			}
+		}
+	}
+	return r.run(ctx, strings.Join(append([]string{"bench run"}, args...), " "))
+}
+
+func (r *runner) logf(format string, a ...any) {
+	el := time.Since(r.t0).Round(time.Second)
+	fmt.Fprintf(os.Stderr, "[bench %s] %s\n", el, fmt.Sprintf(format, a...))
+}
+
+func (r *runner) run(ctx context.Context, command string) (err error) {
+	r.t0 = time.Now()
+	var tok [4]byte
+	_, _ = rand.Read(tok[:])
+	r.session = hex.EncodeToString(tok[:])
+	stamp := r.t0.UTC().Format("20060102T150405Z")
+	r.logDir = filepath.Join(r.state, "runs", stamp)
+	if err := os.MkdirAll(r.logDir, 0o755); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(r.out, 0o755); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Join(r.state, "work"), 0o755); err != nil {
+		return err
+	}
+	r.work, err = os.MkdirTemp(filepath.Join(r.state, "work"), "run-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(r.work)
+	r.traces = map[key][]*trace{}
+	r.copies = map[string]*appCopy{}
+	r.rs = &Results{
+		Started:      r.t0.UTC(),
+		Machine:      r.machine(ctx),
+		Contenders:   r.contenders,
+		Apps:         r.apps,
+		PlatformSets: r.psets,
+		Scenarios:    r.scenarios,
+		Config: RunConfig{
+			Command:            command,
+			Runs:               r.runRules,
+			Skips:              r.skipRules,
+			Output:             "BuildKit contenders: docker buildx build --output type=oci,dest=DIR,tar=false --provenance=false --sbom=false; ko: ko build --push=false --oci-layout-path DIR --sbom=none; host: go build -o DIR per platform",
+			Frontend:           r.frontend,
+			DockerfileFrontend: r.dfFrontend,
+			KoBase:             r.koBase,
+			GoModDep:           depModule + " (" + strings.Join(depVersions, ", ") + "; one version per run)",
+		},
+	}
+	if out, err := runCmd(ctx, r.repo, nil, "git", "rev-parse", "HEAD"); err == nil {
+		r.rs.Config.Commit = strings.TrimSpace(out)
+	}
+	if out, err := runCmd(ctx, r.repo, nil, "git", "status", "--porcelain"); err == nil {
+		r.rs.Config.Dirty = strings.TrimSpace(out) != ""
+	}
+	r.logf("progress logs in %s", r.logDir)
+	r.load("start")
+
+	for _, a := range r.apps {
+		if err := r.prepareApp(ctx, a); err != nil {
+			return fmt.Errorf("preparing %s: %w", a.Name, err)
+		}
+	}
+	for _, a := range r.apps {
+		for _, p := range r.psets {
+			if err := r.block(ctx, a, p); err != nil {
+				return err
+			}
+		}
+	}
+	r.load("end")
+	r.rs.Finished = time.Now().UTC()
+	r.rs.DurationSeconds = time.Since(r.t0).Seconds()
+	r.rs.finish()
+	r.rs.Breakdowns = r.breakdowns()
+	if err := r.rs.write(filepath.Join(r.out, "results.json")); err != nil {
+		return err
+	}
+	md := renderMarkdown(r.rs)
+	if err := os.WriteFile(filepath.Join(r.out, "results.md"), []byte(md), 0o644); err != nil {
+		return err
+	}
+	fmt.Print(md)
+	r.logf("wrote %s and %s", filepath.Join(r.out, "results.json"), filepath.Join(r.out, "results.md"))
+	if len(r.rs.Errors) > 0 {
+		return fmt.Errorf("%d builds failed (see errors in results.json)", len(r.rs.Errors))
+	}
+	return nil
+}
+
+// ---- apps and their source states ------------------------------------------
+
+// prepareApp copies an app to the work directory, adds the edit file, and
+// prepares the go.mod/go.sum of every go.mod-change run with the host's go.
+func (r *runner) prepareApp(ctx context.Context, a App) error {
+	src := filepath.Join(r.repo, a.Dir)
+	dir := filepath.Join(r.work, "apps", a.Name)
+	if err := copyTree(src, dir); err != nil {
+		return err
+	}
+	c := &appCopy{App: a, dir: dir, depGoMod: map[string][]byte{}, depGoSum: map[string][]byte{}}
+	var err error
+	if c.goMod, err = os.ReadFile(filepath.Join(dir, "go.mod")); err != nil {
+		return err
+	}
+	c.goSum, _ = os.ReadFile(filepath.Join(dir, "go.sum")) // the Dockerfiles bind go.sum: it must exist
+	if err := os.WriteFile(filepath.Join(dir, "go.sum"), c.goSum, 0o644); err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(dir, a.Main, editFile), editSource("base"), 0o644); err != nil {
+		return err
+	}
+	n := 0
+	for _, p := range r.psets {
+		for _, ct := range r.contenders {
+			n = max(n, runsFor(r.runRules, key{a.Name, scGoMod, p.Name, ct.ID}))
+		}
+	}
+	if !contains(r.scenarios, scGoMod) {
+		n = 0
+	}
+	// A scratch module cache for preparing: the contenders' caches stay cold.
+	env := append(os.Environ(), "GOFLAGS=-mod=mod", "GOTOOLCHAIN=local",
+		"GOMODCACHE="+filepath.Join(r.state, "prep", "gomodcache"), "GOCACHE="+filepath.Join(r.state, "prep", "gocache"))
+	for _, v := range depVersions[:n] {
+		pd := filepath.Join(r.work, "prep", a.Name+"-"+v)
+		if err := copyTree(dir, pd); err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(pd, a.Main, depFile), depSource, 0o644); err != nil {
+			return err
+		}
+		if out, err := runCmd(ctx, pd, env, "go", "get", depModule+"@"+v); err != nil {
+			return fmt.Errorf("go get %s@%s: %v\n%s", depModule, v, err, out)
+		}
+		if out, err := runCmd(ctx, pd, append(env, "GOFLAGS=-mod=readonly"), "go", "list", "-deps", a.Main); err != nil {
+			return fmt.Errorf("checking the go.mod of %s with %s@%s: %v\n%s", a.Name, depModule, v, err, tail(out, 20))
+		}
+		if c.depGoMod[v], err = os.ReadFile(filepath.Join(pd, "go.mod")); err != nil {
+			return err
+		}
+		if c.depGoSum[v], err = os.ReadFile(filepath.Join(pd, "go.sum")); err != nil {
+			return err
+		}
+	}
+	r.copies[a.Name] = c
+	r.logf("%s: copy in %s, %d go.mod variants with %s", a.Name, dir, n, depModule)
+	return nil
+}
+
+// setBase puts the app copy in its base state with the edit line set to nonce.
+func (c *appCopy) setBase(nonce string) error {
+	if err := writeIfChanged(filepath.Join(c.dir, "go.mod"), c.goMod); err != nil {
+		return err
+	}
+	if err := writeIfChanged(filepath.Join(c.dir, "go.sum"), c.goSum); err != nil {
+		return err
+	}
+	if err := os.Remove(filepath.Join(c.dir, c.Main, depFile)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	c.lastState = "base " + nonce
+	return writeIfChanged(filepath.Join(c.dir, c.Main, editFile), editSource(nonce))
+}
+
+// setDep adds the dependency at version v (go.mod, go.sum and a file using it).
+func (c *appCopy) setDep(v, nonce string) error {
+	gm, ok := c.depGoMod[v]
+	if !ok {
+		return fmt.Errorf("no go.mod prepared for %s@%s", depModule, v)
+	}
+	if err := writeIfChanged(filepath.Join(c.dir, "go.mod"), gm); err != nil {
+		return err
+	}
+	if err := writeIfChanged(filepath.Join(c.dir, "go.sum"), c.depGoSum[v]); err != nil {
+		return err
+	}
+	if err := writeIfChanged(filepath.Join(c.dir, c.Main, depFile), depSource); err != nil {
+		return err
+	}
+	c.lastState = "dep " + v + " " + nonce
+	return writeIfChanged(filepath.Join(c.dir, c.Main, editFile), editSource(nonce))
+}
+
+// ---- one app × platform set -----------------------------------------------
+
+func (r *runner) active(a App, p PlatformSet, sc string) []Contender {
+	var out []Contender
+	for _, c := range r.contenders {
+		k := key{a.Name, sc, p.Name, c.ID}
+		if skipReason(r.skipRules, k) != "" || runsFor(r.runRules, k) == 0 {
+			continue
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+// block runs every scenario of one app and platform set. It starts from
+// empty caches, so that blocks do not depend on each other.
+func (r *runner) block(ctx context.Context, a App, p PlatformSet) error {
+	c := r.copies[a.Name]
+	r.logf("==== %s, %s: resetting all caches", a.Name, p.Name)
+	if err := r.resetAll(ctx); err != nil {
+		return err
+	}
+	baseNonce := "base-" + r.session
+	for _, sc := range r.scenarios {
+		// Results, skipped ones included, in contender order.
+		for _, ct := range r.contenders {
+			k := key{a.Name, sc, p.Name, ct.ID}
+			res := Result{App: a.Name, Scenario: sc, Platforms: p.Name, Contender: ct.ID}
+			if why := skipReason(r.skipRules, k); why != "" {
+				res.Skipped = why
+			} else if runsFor(r.runRules, k) == 0 {
+				res.Skipped = "0 runs (-runs)"
+				for pat, note := range zeroRunNotes {
+					if pp, err := parsePattern(pat); err == nil && pp.match(k) {
+						res.Skipped = note
+					}
+				}
+			}
+			r.rs.Results = append(r.rs.Results, res)
+		}
+		active := r.active(a, p, sc)
+		if len(active) == 0 {
+			continue
+		}
+		maxRuns := 0
+		for _, ct := range active {
+			maxRuns = max(maxRuns, runsFor(r.runRules, key{a.Name, sc, p.Name, ct.ID}))
+		}
+		r.load(a.Name + " " + p.Name + " " + sc + " start")
+		switch sc {
+		case scCold:
+			// Contenders share no cache records (other cache mount ids,
+			// other ops), so one reset serves a whole round: each
+			// contender's first build after it is a cold build.
+			for i := 0; i < maxRuns; i++ {
+				if i > 0 {
+					if err := r.resetAll(ctx); err != nil {
+						return err
+					}
+				}
+				if err := c.setBase(baseNonce); err != nil {
+					return err
+				}
+				r.round(ctx, a, p, sc, active, i, maxRuns)
+			}
+		case scNoChange:
+			if err := c.setBase(baseNonce); err != nil {
+				return err
+			}
+			r.prime(ctx, a, p, active)
+			for i := 0; i < maxRuns; i++ {
+				r.round(ctx, a, p, sc, active, i, maxRuns)
+			}
+		case scOneLine:
+			if err := c.setBase(baseNonce); err != nil {
+				return err
+			}
+			r.prime(ctx, a, p, active)
+			for i := 0; i < maxRuns; i++ {
+				r.seq++
+				if err := c.setBase(fmt.Sprintf("edit-%s-%d", r.session, r.seq)); err != nil {
+					return err
+				}
+				r.round(ctx, a, p, sc, active, i, maxRuns)
+			}
+		case scGoMod:
+			for i := 0; i < maxRuns; i++ {
+				// Back to the base state (a cache hit for BuildKit; a
+				// relink for go build and ko), then add the dependency.
+				if err := c.setBase(baseNonce); err != nil {
+					return err
+				}
+				r.prime(ctx, a, p, active)
+				if err := c.setDep(depVersions[i], baseNonce); err != nil {
+					return err
+				}
+				r.round(ctx, a, p, sc, active, i, maxRuns)
+			}
+		}
+		r.load(a.Name + " " + p.Name + " " + sc + " end")
+	}
+	return nil
+}
+
+// round times one run of every active contender, in an order rotated by the
+// run index so that drift of the machine hits all of them alike.
+func (r *runner) round(ctx context.Context, a App, p PlatformSet, sc string, active []Contender, i, n int) {
+	for j := range active {
+		ct := active[(i+j)%len(active)]
+		k := key{a.Name, sc, p.Name, ct.ID}
+		if i >= runsFor(r.runRules, k) {
+			continue
+		}
+		res := r.rs.find(k)
+		if res.Error != "" {
+			continue // it failed before: do not spend time on it again
+		}
+		load := load1()
+		b, err := r.build(ctx, a, p, ct, fmt.Sprintf("%s-%d", sc, i+1), true)
+		if err != nil {
+			res.Error = err.Error()
+			r.rs.Errors = append(r.rs.Errors, k.String()+": "+err.Error())
+			r.logf("%-5s %-11s %-8s %-10s run %d/%d FAILED: %v", a.Name, p.Name, sc, ct.ID, i+1, n, err)
+			continue
+		}
+		res.Runs = append(res.Runs, b.seconds)
+		res.RunLoad = append(res.RunLoad, load)
+		if b.trace != nil {
+			r.traces[k] = append(r.traces[k], b.trace)
+		}
+		if b.image != nil {
+			res.Image = b.image
+		}
+		r.logf("%-5s %-11s %-8s %-10s run %d/%d %7.2fs", a.Name, p.Name, sc, ct.ID, i+1, n, b.seconds)
+	}
+}
+
+// prime builds the current source with every contender, untimed, so that the
+// next build starts from a warm state of exactly this source.
+func (r *runner) prime(ctx context.Context, a App, p PlatformSet, active []Contender) {
+	for _, ct := range active {
+		t := time.Now()
+		if _, err := r.build(ctx, a, p, ct, "prime", false); err != nil {
+			r.logf("%-5s %-11s prime    %-10s FAILED: %v", a.Name, p.Name, ct.ID, err)
+			continue
+		}
+		if r.verbose {
+			r.logf("%-5s %-11s prime    %-10s %.2fs", a.Name, p.Name, ct.ID, time.Since(t).Seconds())
+		}
+	}
+}
+
+// ---- caches ----------------------------------------------------------------
+
+// resetAll empties every contender's cache: the bench buildkitd's build
+// cache and cache mounts (prune --all), then pulls the toolchain and
+// frontend images again ("base images present"); and the dedicated GOCACHE
+// and GOMODCACHE of ko and of the host go build.
+func (r *runner) resetAll(ctx context.Context) error {
+	t := time.Now()
+	if out, err := runCmd(ctx, "", nil, r.buildctl, "--addr", r.addr, "prune", "--all"); err != nil {
+		return fmt.Errorf("buildctl prune --all: %v\n%s", err, tail(out, 20))
+	}
+	for _, id := range []string{"ko", "host"} {
+		if err := removeAll(filepath.Join(r.state, "cache", id)); err != nil {
+			return err
+		}
+	}
+	if err := r.warmImages(ctx); err != nil {
+		return err
+	}
+	r.logf("caches reset, base images pulled again (%.1fs)", time.Since(t).Seconds())
+	return nil
+}
+
+// warmImages pulls and unpacks the toolchain image for both platforms and the
+// frontend image, with a build whose own results no contender can reuse.
+func (r *runner) warmImages(ctx context.Context) error {
+	d := filepath.Join(r.work, "warm")
+	if err := os.MkdirAll(d, 0o755); err != nil {
+		return err
+	}
+	df := "FROM golang:1.26 AS toolchain\n" +
+		"FROM --platform=$BUILDPLATFORM " + r.frontend + " AS frontend\n" +
+		"FROM scratch\n" +
+		"COPY --from=toolchain /etc/passwd /toolchain-passwd\n" +
+		"COPY --from=frontend /bin/go-app-frontend /frontend\n"
+	if err := os.WriteFile(filepath.Join(d, "Dockerfile"), []byte(df), 0o644); err != nil {
+		return err
+	}
+	out, err := runCmd(ctx, d, nil, "docker", "buildx", "build", "--builder", r.builder, "--progress=plain",
+		"--platform", "linux/amd64,linux/arm64", "--output", "type=cacheonly", ".")
+	if err != nil {
+		return fmt.Errorf("pulling the base images: %v\n%s", err, tail(out, 20))
+	}
+	return nil
+}
+
+// ---- one build ---------------------------------------------------------------
+
+type buildResult struct {
+	seconds float64
+	trace   *trace
+	image   *Image
+}
+
+func (r *runner) cacheDir(contender, what string) string {
+	return filepath.Join(r.state, "cache", contender, what)
+}
+
+// build runs one build of the app copy's current state; only the command
+// itself is timed.
+func (r *runner) build(ctx context.Context, a App, p PlatformSet, ct Contender, label string, inspect bool) (*buildResult, error) {
+	c := r.copies[a.Name]
+	out := filepath.Join(r.work, "out")
+	if err := removeAll(out); err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, 45*time.Minute)
+	defer cancel()
+
+	var cmds []*exec.Cmd
+	var progressFile string
+	switch ct.Kind {
+	case kindBuildKit:
+		args := []string{"buildx", "build", "--builder", r.builder, "--progress=rawjson",
+			"--provenance=false", "--sbom=false",
+			"--platform", strings.Join(p.Platforms, ","),
+			"--output", "type=oci,dest=" + out + ",tar=false"}
+		switch {
+		case ct.Dockerfile == "":
+			args = append(args, "-f", filepath.Join(c.dir, "go-app.yaml"), "--build-arg", "BUILDKIT_SYNTAX="+r.frontend)
+		case ct.Gateway:
+			df, err := r.gatewayDockerfile(ct)
+			if err != nil {
+				return nil, err
+			}
+			args = append(args, "-f", df, "--build-arg", "MAIN="+a.Main, "--build-arg", "BUILDKIT_SYNTAX="+r.dfFrontend)
+		default:
+			args = append(args, "-f", filepath.Join(r.repo, "hack", "bench", ct.Dockerfile), "--build-arg", "MAIN="+a.Main)
+		}
+		args = append(args, c.dir)
+		cmd := exec.CommandContext(ctx, "docker", args...)
+		progressFile = filepath.Join(r.logDir, fmt.Sprintf("%s_%s_%s_%s.jsonl", a.Name, p.Name, ct.ID, label))
+		cmds = append(cmds, cmd)
+	case kindKo:
+		cmd := exec.CommandContext(ctx, r.koBin, "build", "--push=false", "--oci-layout-path", out,
+			"--platform", strings.Join(p.Platforms, ","), "--sbom=none", "--bare", a.Main)
+		cmd.Dir = c.dir
+		cmd.Env = append(goEnv(r.cacheDir("ko", "gocache"), r.cacheDir("ko", "gomodcache")),
+			"KO_DOCKER_REPO=localhost:5000/go-app-bench/ko", "KO_DEFAULTBASEIMAGE="+r.koBase)
+		cmds = append(cmds, cmd)
+	case kindHost:
+		for _, pl := range p.Platforms {
+			os_, arch, _ := strings.Cut(pl, "/")
+			cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-o", filepath.Join(out, os_+"-"+arch, "app"), a.Main)
+			cmd.Dir = c.dir
+			cmd.Env = append(goEnv(r.cacheDir("host", "gocache"), r.cacheDir("host", "gomodcache")), "GOOS="+os_, "GOARCH="+arch)
+			cmds = append(cmds, cmd)
+		}
+	}
+
+	var stdout, stderr bytes.Buffer
+	for _, cmd := range cmds {
+		cmd.Stdout = &stdout
+		cmd.Stderr = &stderr
+		cmd.WaitDelay = 10 * time.Second
+	}
+	start := time.Now()
+	for _, cmd := range cmds {
+		if err := cmd.Run(); err != nil {
+			if progressFile != "" {
+				_ = os.WriteFile(progressFile, stderr.Bytes(), 0o644)
+			}
+			return nil, fmt.Errorf("%s: %v\n%s", strings.Join(cmd.Args, " "), err, tail(stderr.String()+stdout.String(), 25))
+		}
+	}
+	end := time.Now()
+	res := &buildResult{seconds: end.Sub(start).Seconds()}
+	if r.verbose {
+		r.logf("%s: %s", ct.ID, tail(stderr.String(), 5))
+	}
+	if progressFile != "" {
+		if err := os.WriteFile(progressFile, stderr.Bytes(), 0o644); err != nil {
+			return nil, err
+		}
+		tr, err := parseTrace(bytes.NewReader(stderr.Bytes()), start, end)
+		if err != nil {
+			return nil, fmt.Errorf("reading the progress of %s: %w", ct.ID, err)
+		}
+		res.trace = tr
+	}
+	if inspect && ct.Image {
+		img, err := inspectLayout(out, "linux/amd64")
+		if err != nil {
+			return nil, fmt.Errorf("inspecting the image of %s: %w", ct.ID, err)
+		}
+		res.image = img
+	}
+	return res, nil
+}
+
+// gatewayDockerfile is ct's Dockerfile with a BENCH_CONTENDER of its own (and
+// cache mount ids), so that it shares no cache with the contender that runs
+// the same file through the built-in frontend.
+func (r *runner) gatewayDockerfile(ct Contender) (string, error) {
+	b, err := os.ReadFile(filepath.Join(r.repo, "hack", "bench", ct.Dockerfile))
+	if err != nil {
+		return "", err
+	}
+	b = bytes.ReplaceAll(b, []byte("id=bench-bp-"), []byte("id=bench-"+ct.ID+"-"))
+	b = bytes.ReplaceAll(b, []byte("ARG BENCH_CONTENDER=bestpractice"), []byte("ARG BENCH_CONTENDER="+ct.ID))
+	if !bytes.Contains(b, []byte("ARG BENCH_CONTENDER="+ct.ID)) {
+		return "", fmt.Errorf("%s has no ARG BENCH_CONTENDER=bestpractice line", ct.Dockerfile)
+	}
+	f := filepath.Join(r.work, "dockerfiles", ct.ID+".Dockerfile")
+	if err := os.MkdirAll(filepath.Dir(f), 0o755); err != nil {
+		return "", err
+	}
+	return f, writeIfChanged(f, b)
+}
+
+// goEnv is the environment of ko and the host go build: the host's Go with
+// its own caches, the same flags as the images get.
+func goEnv(gocache, gomodcache string) []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		k, _, _ := strings.Cut(kv, "=")
+		switch k {
+		case "GOFLAGS", "GOCACHE", "GOMODCACHE", "CGO_ENABLED", "GOOS", "GOARCH", "GOTOOLCHAIN":
+			continue
+		}
+		env = append(env, kv)
+	}
+	return append(env, "GOCACHE="+gocache, "GOMODCACHE="+gomodcache,
+		"CGO_ENABLED=0", "GOFLAGS=-buildvcs=false", "GOTOOLCHAIN=local")
+}
+
+// ---- machine ----------------------------------------------------------------
+
+func (r *runner) machine(ctx context.Context) Machine {
+	m := Machine{CPUs: runtime.NumCPU(), Go: runtime.Version()}
+	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		for _, l := range strings.Split(string(b), "\n") {
+			if k, v, ok := strings.Cut(l, ":"); ok && strings.TrimSpace(k) == "model name" {
+				m.CPUModel = strings.TrimSpace(v)
+				break
+			}
+		}
+	}
+	if b, err := os.ReadFile("/proc/meminfo"); err == nil {
+		for _, l := range strings.Split(string(b), "\n") {
+			if f := strings.Fields(l); len(f) >= 2 && f[0] == "MemTotal:" {
+				kb, _ := strconv.ParseInt(f[1], 10, 64)
+				m.MemGiB = int((kb + 512*1024) / (1024 * 1024))
+			}
+		}
+	}
+	if b, err := os.ReadFile("/etc/os-release"); err == nil {
+		for _, l := range strings.Split(string(b), "\n") {
+			if v, ok := strings.CutPrefix(l, "PRETTY_NAME="); ok {
+				m.OS = strings.Trim(v, `"`)
+			}
+		}
+	}
+	if b, err := os.ReadFile("/proc/sys/kernel/osrelease"); err == nil {
+		m.Kernel = strings.TrimSpace(string(b))
+	}
+	first := func(s string, err error) string {
+		if err != nil {
+			return ""
+		}
+		l, _, _ := strings.Cut(strings.TrimSpace(s), "\n")
+		return strings.TrimSpace(l)
+	}
+	if s := first(runCmd(ctx, "", nil, r.buildctl, "--addr", r.addr, "debug", "info")); s != "" {
+		m.BuildKit = strings.TrimSpace(strings.TrimPrefix(s, "BuildKit:"))
+	}
+	m.Buildx = first(runCmd(ctx, "", nil, "docker", "buildx", "version"))
+	m.Ko = first(runCmd(ctx, "", nil, r.koBin, "version"))
+	m.QEMU = first(runCmd(ctx, "", nil, "qemu-aarch64-static", "--version"))
+	return m
+}
+
+func (r *runner) load(what string) {
+	l1, l5 := loadavg()
+	r.rs.Load = append(r.rs.Load, LoadSample{At: time.Now().UTC(), What: what, Load1: l1, Load5: l5})
+}
+
+// loadavg is the 1- and 5-minute load average.
+func loadavg() (l1, l5 float64) {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return 0, 0
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 2 {
+		return 0, 0
+	}
+	l1, _ = strconv.ParseFloat(f[0], 64)
+	l5, _ = strconv.ParseFloat(f[1], 64)
+	return l1, l5
+}
+
+func load1() float64 {
+	l1, _ := loadavg()
+	return l1
+}
+
+// ---- helpers ----------------------------------------------------------------
+
+func runCmd(ctx context.Context, dir string, env []string, name string, args ...string) (string, error) {
+	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.Dir = dir
+	cmd.Env = env
+	cmd.WaitDelay = 10 * time.Second
+	out, err := cmd.CombinedOutput()
+	return string(out), err
+}
+
+func tail(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
+
+func contains(xs []string, x string) bool {
+	for _, y := range xs {
+		if y == x {
+			return true
+		}
+	}
+	return false
+}
+
+func writeIfChanged(file string, data []byte) error {
+	if old, err := os.ReadFile(file); err == nil && bytes.Equal(old, data) {
+		return nil
+	}
+	return os.WriteFile(file, data, 0o644)
+}
+
+// removeAll removes a tree, module cache directories (read-only) included.
+func removeAll(dir string) error {
+	_ = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && d.IsDir() {
+			_ = os.Chmod(p, 0o755)
+		}
+		return nil
+	})
+	return os.RemoveAll(dir)
+}
+
+// copyTree copies the regular files and directories of src to dst.
+func copyTree(src, dst string) error {
+	return filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(src, p)
+		if err != nil {
+			return err
+		}
+		target := filepath.Join(dst, rel)
+		if d.IsDir() {
+			return os.MkdirAll(target, 0o755)
+		}
+		if !d.Type().IsRegular() {
+			return nil
+		}
+		in, err := os.Open(p)
+		if err != nil {
+			return err
+		}
+		defer in.Close()
+		o, err := os.OpenFile(target, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
+		if err != nil {
+			return err
+		}
+		if _, err := io.Copy(o, in); err != nil {
+			o.Close()
+			return err
+		}
+		return o.Close()
+	})
+}

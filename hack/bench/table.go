@@ -1,0 +1,261 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"strings"
+)
+
+func cmdTable(args []string) error {
+	fl := flag.NewFlagSet("table", flag.ExitOnError)
+	in := fl.String("in", "results.json", "results file")
+	_ = fl.Parse(args)
+	rs, err := readResults(*in)
+	if err != nil {
+		return err
+	}
+	fmt.Print(renderMarkdown(rs))
+	return nil
+}
+
+func secs(s float64) string {
+	switch {
+	case s == 0:
+		return "–"
+	case s < 10:
+		return fmt.Sprintf("%.2f s", s)
+	case s < 100:
+		return fmt.Sprintf("%.1f s", s)
+	default:
+		return fmt.Sprintf("%.0f s", s)
+	}
+}
+
+func ratio(x float64) string {
+	if x == 0 {
+		return "–"
+	}
+	return fmt.Sprintf("%.2f×", x)
+}
+
+func bytesStr(n int64) string {
+	switch {
+	case n < 1024:
+		return fmt.Sprintf("%d B", n)
+	case n < 1024*1024:
+		return fmt.Sprintf("%.0f KiB", float64(n)/1024)
+	default:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1024*1024))
+	}
+}
+
+func contenderTitle(rs *Results, id string) string {
+	for _, c := range rs.Contenders {
+		if c.ID == id {
+			return c.Title
+		}
+	}
+	return id
+}
+
+// renderMarkdown is the table printed at the end of a run and written to
+// results.md: the figures, the targets of issue 4, and where the time of
+// go-app's and the Dockerfile's rebuilds goes.
+func renderMarkdown(rs *Results) string {
+	var b strings.Builder
+	p := func(format string, a ...any) { fmt.Fprintf(&b, format, a...) }
+	p("# go-app benchmark results\n\n")
+	p("Run %s, %.0f min. Machine: %d CPUs (%s), %d GiB, %s, kernel %s; %s; BuildKit %s; %s; %s.\n\n",
+		rs.Started.Format("2006-01-02 15:04 UTC"), rs.DurationSeconds/60, rs.Machine.CPUs, rs.Machine.CPUModel,
+		rs.Machine.MemGiB, rs.Machine.OS, rs.Machine.Kernel, rs.Machine.Go, rs.Machine.BuildKit, rs.Machine.Buildx, rs.Machine.Ko)
+	dirty := ""
+	if rs.Config.Dirty {
+		dirty = " with uncommitted changes"
+	}
+	p("Frontend image `%s`, built from commit %.12s%s.\n\n", rs.Config.Frontend, rs.Config.Commit, dirty)
+	if len(rs.Load) > 0 {
+		hi := rs.Load[0]
+		for _, l := range rs.Load {
+			if l.Load1 > hi.Load1 {
+				hi = l
+			}
+		}
+		p("Load average (1 min) at start %.2f, at end %.2f, highest sample %.2f (%s).\n\n",
+			rs.Load[0].Load1, rs.Load[len(rs.Load)-1].Load1, hi.Load1, hi.What)
+	}
+	var runs, busy int
+	for _, r := range rs.Results {
+		for _, l := range r.RunLoad {
+			runs++
+			if l > 3 {
+				busy++
+			}
+		}
+	}
+	if runs > 0 {
+		p("%d of %d timed runs started with a 1-minute load average above 3 (the bench itself keeps it near 2 on 2 cores; more means other work on the machine).\n\n", busy, runs)
+	}
+	p("Times are wall-clock seconds of the client command (median, min–max of the timed runs); ")
+	p("ratios are medians divided by the best-practice Dockerfile's and by ko's. Image figures are for linux/amd64: ")
+	p("compressed layer bytes, layer count, and the uncompressed bytes of the files besides the binary.\n\n")
+	for _, a := range rs.Apps {
+		p("## %s\n\n", a.Name)
+		p("| scenario | platforms | contender | runs | median | min–max | × Dockerfile | × ko | image | layers | besides binary |\n")
+		p("|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|\n")
+		for _, sc := range rs.Scenarios {
+			for _, ps := range rs.PlatformSets {
+				first := true
+				for _, c := range rs.Contenders {
+					r := rs.find(key{a.Name, sc, ps.Name, c.ID})
+					if r == nil {
+						continue
+					}
+					scn, psn := "", ""
+					if first {
+						scn, psn = scenarioTitles[sc], ps.Name
+						first = false
+					}
+					name := c.Title
+					if c.ID == "goapp" {
+						name = "**" + name + "**"
+					}
+					if c.Control && (r.Skipped != "" || len(r.Runs) == 0) && r.Error == "" {
+						continue
+					}
+					switch {
+					case r.Skipped != "":
+						p("| %s | %s | %s | – | %s | | | | | | |\n", scn, psn, name, r.Skipped)
+						continue
+					case r.Error != "":
+						p("| %s | %s | %s | %d | FAILED | | | | | | |\n", scn, psn, name, len(r.Runs))
+						continue
+					}
+					img, layers, besides := "", "", ""
+					if r.Image != nil {
+						img = bytesStr(r.Image.CompressedBytes)
+						layers = fmt.Sprint(r.Image.Layers)
+						besides = bytesStr(r.Image.BesidesBinaryBytes)
+					}
+					p("| %s | %s | %s | %d | %s | %s–%s | %s | %s | %s | %s | %s |\n", scn, psn, name, len(r.Runs),
+						secs(r.Median), secs(r.Min), secs(r.Max), ratio(r.RatioDockerfile), ratio(r.RatioKo), img, layers, besides)
+				}
+			}
+		}
+		p("\n")
+	}
+	renderTargets(&b, rs)
+	renderBreakdowns(&b, rs)
+	if len(rs.Errors) > 0 {
+		p("## Failed builds\n\n")
+		for _, e := range rs.Errors {
+			p("```\n%s\n```\n", e)
+		}
+	}
+	return b.String()
+}
+
+// renderTargets checks the figures issue 4 holds go-app to.
+func renderTargets(b *strings.Builder, rs *Results) {
+	p := func(format string, a ...any) { fmt.Fprintf(b, format, a...) }
+	p("## Targets (issue 4)\n\n")
+	p("| target | app | platforms | go-app | reference | figure | met |\n|---|---|---|--:|--:|--:|---|\n")
+	verdict := func(ok bool) string {
+		if ok {
+			return "yes"
+		}
+		return "**no**"
+	}
+	for _, a := range rs.Apps {
+		for _, ps := range rs.PlatformSets {
+			g := func(sc string) *Result {
+				r := rs.find(key{a.Name, sc, ps.Name, "goapp"})
+				if r == nil || r.Median == 0 {
+					return nil
+				}
+				return r
+			}
+			other := func(sc, c string) *Result {
+				r := rs.find(key{a.Name, sc, ps.Name, c})
+				if r == nil || r.Median == 0 {
+					return nil
+				}
+				return r
+			}
+			if r, d := g(scOneLine), other(scOneLine, "dockerfile"); r != nil && d != nil {
+				x := r.Median / d.Median
+				p("| one-line change ≤ 1.0× best-practice Dockerfile | %s | %s | %s | %s | %.2f× | %s |\n", a.Name, ps.Name, secs(r.Median), secs(d.Median), x, verdict(x <= 1.0))
+			}
+			if r, k := g(scOneLine), other(scOneLine, "ko"); r != nil && k != nil {
+				x := r.Median / k.Median
+				p("| one-line change ≤ 1.3× ko | %s | %s | %s | %s | %.2f× | %s |\n", a.Name, ps.Name, secs(r.Median), secs(k.Median), x, verdict(x <= 1.3))
+			}
+			if r, q := g(scCold), other(scCold, "qemu"); r != nil && q != nil {
+				x := q.Median / r.Median
+				p("| cold build ≥ 5× faster than QEMU | %s | %s | %s | %s | %.1f× faster | %s |\n", a.Name, ps.Name, secs(r.Median), secs(q.Median), x, verdict(x >= 5))
+			}
+			if r, d := g(scNoChange), other(scNoChange, "dockerfile"); r != nil && d != nil {
+				x := r.Median / d.Median
+				p("| no-change rebuild ≤ 1.2× Dockerfile frontend | %s | %s | %s | %s | %.2f× | %s |\n", a.Name, ps.Name, secs(r.Median), secs(d.Median), x, verdict(x <= 1.2))
+			}
+		}
+		var img *Image
+		for _, r := range rs.Results {
+			if r.App == a.Name && r.Contender == "goapp" && r.Image != nil {
+				img = r.Image
+				break
+			}
+		}
+		if img != nil {
+			p("| runtime files besides the binary ≤ 1 MiB | %s | linux/amd64 | %s | 1 MiB | | %s |\n", a.Name, bytesStr(img.BesidesBinaryBytes), verdict(img.BesidesBinaryBytes <= 1<<20))
+			p("| ≤ 3 layers | %s | linux/amd64 | %d | 3 | | %s |\n", a.Name, img.Layers, verdict(img.Layers <= 3))
+		}
+	}
+	p("\n")
+}
+
+// renderBreakdowns shows, for go-app and the best-practice Dockerfile (with
+// the built-in frontend and as a frontend image), where
+// the time of the amd64 no-change and one-line-change rebuilds goes.
+func renderBreakdowns(b *strings.Builder, rs *Results) {
+	p := func(format string, a ...any) { fmt.Fprintf(b, format, a...) }
+	var shown bool
+	for _, a := range rs.Apps {
+		for _, sc := range []string{scCold, scNoChange, scOneLine} {
+			for _, c := range []string{"goapp", "dockerfile", "dockerfile-gw"} {
+				var bd *Breakdown
+				for i := range rs.Breakdowns {
+					x := &rs.Breakdowns[i]
+					if x.App == a.Name && x.Scenario == sc && x.Platforms == "amd64" && x.Contender == c {
+						bd = x
+					}
+				}
+				if bd == nil {
+					continue
+				}
+				if !shown {
+					p("## Where the time goes (linux/amd64 builds)\n\n")
+					p("Medians over the timed runs, in ms from the start of `docker buildx build`, from BuildKit's progress (`--progress=rawjson`). ")
+					p("\"before\" is the client's start-up until BuildKit reports the first vertex; \"after\" is from the end of the last vertex to the exit of the client. ")
+					p("Lines with › are status lines within the vertex above.\n\n")
+					shown = true
+				}
+				p("### %s, %s, %s\n\n", a.Name, scenarioTitles[sc], contenderTitle(rs, c))
+				p("wall %.0f ms = before %.0f + vertices from %.0f to %.0f (covering %.0f) + after %.0f; %d runs.\n\n",
+					bd.WallMs, bd.FirstMs, bd.FirstMs, bd.LastMs, bd.BusyMs, bd.WallMs-bd.LastMs, bd.Runs)
+				p("| vertex | cached | start | duration |\n|---|--:|--:|--:|\n")
+				for _, v := range bd.Vertices {
+					name := strings.ReplaceAll(v.Name, "|", "\\|")
+					if r := []rune(name); len(r) > 90 {
+						name = string(r[:87]) + "…"
+					}
+					cached := fmt.Sprintf("%d/%d", v.Cached, v.Seen)
+					if v.Status {
+						cached = ""
+					}
+					p("| %s | %s | %.0f | %.0f |\n", name, cached, v.StartMs, v.DurationMs)
+				}
+				p("\n")
+			}
+		}
+	}
+}
