@@ -12,6 +12,8 @@
 #   hack/stack.sh frontend  (re)build and push only the frontend image
 #   hack/stack.sh env       print the export lines for using the stack
 #   hack/stack.sh purge     `down`, then delete the stack's data (registry, BuildKit cache)
+#   hack/stack.sh buildkitd-config ROOT ADDR
+#                           print the buildkitd.toml for a daemon with state in ROOT on ADDR
 #
 # Environment:
 #   GOAPP_STACK_DIR           state: pids, logs, configs, data (default /var/lib/go-app-stack)
@@ -448,21 +450,16 @@ worker_platforms() {
 		--format '{{range .}}{{range .Platforms}}{{.OS}}/{{.Architecture}}{{with .Variant}}/{{.}}{{end}} {{end}}{{end}}'
 }
 
-start_buildkitd() {
-	step buildkitd "$LOG_DIR/buildkitd.log"
-	local pid how
-	if pid=$(pid_of buildkitd "$BUILDKITD"); then
-		buildkitd_answers || die "buildkitd (pid $pid) runs but does not answer on $BUILDKIT_ADDR"
-		how="running (pid $pid)"
-	elif buildkitd_answers; then
-		how="something already answers on $BUILDKIT_ADDR (not started by this script; using it)"
-	else
-		mkdir -p "$STACK_DIR/buildkit" "$(dirname "$BUILDKIT_SOCK")"
-		cat >"$STACK_DIR/buildkitd.toml" <<EOF
-root = "$STACK_DIR/buildkit"
+# buildkitd_config ROOT ADDR prints the buildkitd.toml of a daemon with its
+# state in ROOT listening on ADDR: the OCI worker, a GC policy that keeps the
+# Go cache mounts, the local registry over http, and Docker Hub names
+# mirrored to it. hack/bench/bench.sh uses it for its own daemon.
+buildkitd_config() {
+	cat <<EOF
+root = "$1"
 
 [grpc]
-  address = ["$BUILDKIT_ADDR"]
+  address = ["$2"]
 
 [worker.oci]
   enabled = true
@@ -495,6 +492,19 @@ root = "$STACK_DIR/buildkit"
 [registry."docker.io"]
   mirrors = ["localhost:5000"]
 EOF
+}
+
+start_buildkitd() {
+	step buildkitd "$LOG_DIR/buildkitd.log"
+	local pid how
+	if pid=$(pid_of buildkitd "$BUILDKITD"); then
+		buildkitd_answers || die "buildkitd (pid $pid) runs but does not answer on $BUILDKIT_ADDR"
+		how="running (pid $pid)"
+	elif buildkitd_answers; then
+		how="something already answers on $BUILDKIT_ADDR (not started by this script; using it)"
+	else
+		mkdir -p "$STACK_DIR/buildkit" "$(dirname "$BUILDKIT_SOCK")"
+		buildkitd_config "$STACK_DIR/buildkit" "$BUILDKIT_ADDR" >"$STACK_DIR/buildkitd.toml"
 		spawn buildkitd "$LOG_DIR/buildkitd.log" "$BUILDKITD" --config "$STACK_DIR/buildkitd.toml" \
 			--root "$STACK_DIR/buildkit" --addr "$BUILDKIT_ADDR"
 		record_started buildkitd
@@ -847,6 +857,10 @@ main() {
 	frontend) cmd_frontend "$@" ;;
 	env) cmd_env "$@" ;;
 	purge) cmd_purge "$@" ;;
+	buildkitd-config)
+		[ $# -eq 2 ] || die "usage: hack/stack.sh buildkitd-config ROOT ADDR"
+		buildkitd_config "$@"
+		;;
 	-h | --help | help)
 		usage
 		;;

@@ -132,31 +132,9 @@ start_daemon() {
 	fi
 	bench_answers && die "something not started by this script answers on $BENCH_ADDR"
 	mkdir -p "$BENCH_DIR/buildkit" "$SOCK_DIR" "$LOG_DIR"
-	# The registry settings of hack/stack.sh's buildkitd.toml: the local
-	# registry over http, and Docker Hub names mirrored to it.
-	cat >"$BENCH_DIR/buildkitd.toml" <<EOF
-root = "$BENCH_DIR/buildkit"
-
-[grpc]
-  address = ["$BENCH_ADDR"]
-
-[worker.oci]
-  enabled = true
-
-[worker.containerd]
-  enabled = false
-
-[registry."localhost:5000"]
-  http = true
-  insecure = true
-
-[registry."127.0.0.1:5000"]
-  http = true
-  insecure = true
-
-[registry."docker.io"]
-  mirrors = ["localhost:5000"]
-EOF
+	# The local stack's daemon configuration: the registry over http, Docker
+	# Hub names mirrored to it, and a GC policy that keeps the cache mounts.
+	"$REPO_ROOT/hack/stack.sh" buildkitd-config "$BENCH_DIR/buildkit" "$BENCH_ADDR" >"$BENCH_DIR/buildkitd.toml"
 	rm -f "$PID_FILE"
 	echo "==== $(date -u +%Y-%m-%dT%H:%M:%SZ) starting" >>"$LOG_DIR/buildkitd.log"
 	# shellcheck disable=SC2016 # expanded by the inner bash
