@@ -121,7 +121,7 @@ func drawChart(rs *Results, file string) error {
 			p.Legend.Add(c.Title, s)
 		}
 		if lo > 0 {
-			p.Y.Min, p.Y.Max = lo/1.5, hi*4 // room for the legend
+			p.Y.Min, p.Y.Max = lo/2, hi*20 // room above the points for the legend
 		}
 		plots = append(plots, []*plot.Plot{p})
 	}

@@ -460,7 +460,7 @@ func (r *runner) block(ctx context.Context, a App, p PlatformSet) error {
 				if err := c.setBase(baseNonce); err != nil {
 					return err
 				}
-				r.round(ctx, a, p, sc, active, i, maxRuns)
+				r.round(ctx, a, p, sc, active, i)
 			}
 		case scNoChange:
 			if err := c.setBase(baseNonce); err != nil {
@@ -468,7 +468,7 @@ func (r *runner) block(ctx context.Context, a App, p PlatformSet) error {
 			}
 			r.prime(ctx, a, p, active)
 			for i := 0; i < maxRuns; i++ {
-				r.round(ctx, a, p, sc, active, i, maxRuns)
+				r.round(ctx, a, p, sc, active, i)
 			}
 		case scOneLine:
 			if err := c.setBase(baseNonce); err != nil {
@@ -480,7 +480,7 @@ func (r *runner) block(ctx context.Context, a App, p PlatformSet) error {
 				if err := c.setBase(fmt.Sprintf("edit-%s-%d", r.session, r.seq)); err != nil {
 					return err
 				}
-				r.round(ctx, a, p, sc, active, i, maxRuns)
+				r.round(ctx, a, p, sc, active, i)
 			}
 		case scGoMod:
 			for i := 0; i < maxRuns; i++ {
@@ -493,7 +493,7 @@ func (r *runner) block(ctx context.Context, a App, p PlatformSet) error {
 				if err := c.setDep(depVersions[i], baseNonce); err != nil {
 					return err
 				}
-				r.round(ctx, a, p, sc, active, i, maxRuns)
+				r.round(ctx, a, p, sc, active, i)
 			}
 		}
 		r.load(a.Name + " " + p.Name + " " + sc + " end")
@@ -503,11 +503,12 @@ func (r *runner) block(ctx context.Context, a App, p PlatformSet) error {
 
 // round times one run of every active contender, in an order rotated by the
 // run index so that drift of the machine hits all of them alike.
-func (r *runner) round(ctx context.Context, a App, p PlatformSet, sc string, active []Contender, i, n int) {
+func (r *runner) round(ctx context.Context, a App, p PlatformSet, sc string, active []Contender, i int) {
 	for j := range active {
 		ct := active[(i+j)%len(active)]
 		k := key{a.Name, sc, p.Name, ct.ID}
-		if i >= runsFor(r.runRules, k) {
+		n := runsFor(r.runRules, k)
+		if i >= n {
 			continue
 		}
 		res := r.rs.find(k)

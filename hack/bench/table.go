@@ -67,7 +67,7 @@ func renderMarkdown(rs *Results) string {
 	p("# go-app benchmark results\n\n")
 	p("Run %s, %.0f min. Machine: %d CPUs (%s), %d GiB, %s, kernel %s; %s; BuildKit %s; %s; %s.\n\n",
 		rs.Started.Format("2006-01-02 15:04 UTC"), rs.DurationSeconds/60, rs.Machine.CPUs, rs.Machine.CPUModel,
-		rs.Machine.MemGiB, rs.Machine.OS, rs.Machine.Kernel, rs.Machine.Go, rs.Machine.BuildKit, rs.Machine.Buildx, rs.Machine.Ko)
+		rs.Machine.MemGiB, rs.Machine.OS, rs.Machine.Kernel, rs.Machine.Go, rs.Machine.BuildKit, rs.Machine.Buildx, "ko "+rs.Machine.Ko)
 	dirty := ""
 	if rs.Config.Dirty {
 		dirty = " with uncommitted changes"
