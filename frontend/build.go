@@ -17,6 +17,7 @@ import (
 	"github.com/moby/buildkit/frontend/gateway/client"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 	"github.com/pkg/errors"
+	"golang.org/x/sync/errgroup"
 )
 
 // Build options go-app reads besides dockerui's.
@@ -25,6 +26,7 @@ const (
 	keySourceDateEpoch = "build-arg:SOURCE_DATE_EPOCH"
 	keyVCSSource       = "vcs:source"
 	keyVCSRevision     = "vcs:revision"
+	keySource          = "source" // the frontend image, set by BuildKit's gateway
 )
 
 // Build is the gateway entry point: go-app.yaml in the build context's
@@ -59,11 +61,29 @@ func Build(ctx context.Context, c client.Client) (_ *client.Result, err error) {
 	}
 
 	buildPlatform := bc.BuildPlatforms[0]
-	toolchain, err := resolveImage(ctx, c, bc, s.Go.Image, buildPlatform, "go toolchain")
-	if err != nil {
-		return nil, withSpecSource(errors.Wrapf(err, "go toolchain image %s", s.Go.Image), src.SourceMap, s.Source.Pos("go.image"), s.Source.Pos("go.version"))
-	}
 	opts := bc.BuildOpts().Opts
+	// The toolchain and, for scratch, the frontend's own image (whose binary
+	// writes the runtime files) are resolved at the same time.
+	var toolchain, helper *gollb.Image
+	eg, ectx := errgroup.WithContext(ctx)
+	eg.Go(func() error {
+		img, err := resolveImage(ectx, c, bc, s.Go.Image, buildPlatform, "go toolchain")
+		if err != nil {
+			return withSpecSource(errors.Wrapf(err, "go toolchain image %s", s.Go.Image), src.SourceMap, s.Source.Pos("go.image"), s.Source.Pos("go.version"))
+		}
+		toolchain = img
+		return nil
+	})
+	if s.Runtime.Base == spec.DefaultBase {
+		eg.Go(func() error {
+			img, err := resolveFrontendImage(ectx, c, bc, opts[keySource], buildPlatform)
+			helper = img
+			return err
+		})
+	}
+	if err := eg.Wait(); err != nil {
+		return nil, err
+	}
 	epoch, err := parseEpoch(opts[keySourceDateEpoch])
 	if err != nil {
 		return nil, err
@@ -72,6 +92,7 @@ func Build(ctx context.Context, c client.Client) (_ *client.Result, err error) {
 		Spec:          s,
 		BuildPlatform: buildPlatform,
 		Toolchain:     *toolchain,
+		Helper:        helper,
 		Context:       *buildCtx,
 		Vendor:        mod.vendor,
 		CacheNS:       bc.CacheIDNamespace,

@@ -63,3 +63,21 @@ func resolveImage(ctx context.Context, c client.Client, bc *dockerui.Client, ref
 	st := llb.Image(pinned, llb.Platform(p), llb.WithCustomName("load "+name))
 	return &gollb.Image{Ref: ref, State: st, Config: img}, nil
 }
+
+// resolveFrontendImage resolves the image this frontend runs from (the
+// gateway's "source" option, which a named context of the same name
+// replaces, as in BuildKit's gateway), for the build platform. Its binary
+// writes the runtime files of scratch images.
+func resolveFrontendImage(ctx context.Context, c client.Client, bc *dockerui.Client, source string, p ocispecs.Platform) (*gollb.Image, error) {
+	if source == "" {
+		return nil, errors.New("go-app must run as a gateway frontend image (# syntax=goappfrontend/go-app:1, or buildctl --frontend gateway.v0 --opt source=IMAGE): the build option \"source\" is empty")
+	}
+	img, err := resolveImage(ctx, c, bc, source, p, "go-app frontend")
+	if err != nil {
+		return nil, errors.Wrapf(err, "frontend image %s", source)
+	}
+	if img.Config == nil || len(img.Config.Config.Entrypoint) == 0 {
+		return nil, errors.Errorf("frontend image %s has no entrypoint: it is not a go-app frontend image", source)
+	}
+	return img, nil
+}

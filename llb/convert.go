@@ -38,7 +38,7 @@ const (
 	outDir     = "/out"
 	goModCache = "/go/pkg/mod"
 	goCache    = "/root/.cache/go-build"
-	helperDir  = "/go-app"
+	helperDir  = "/go-app" // where the frontend image is mounted
 )
 
 // Image is a resolved image: its LLB state and its config.
@@ -63,6 +63,9 @@ type Options struct {
 	Toolchain Image
 	// Base is the runtime base image for the target platform; nil for scratch.
 	Base *Image
+	// Helper is the go-app frontend image, for the build platform. On
+	// scratch its binary (the image's entrypoint) writes the runtime files.
+	Helper *Image
 	// Context is the build context (the Go module).
 	Context llb.State
 	// Vendor is true when the module vendors its dependencies

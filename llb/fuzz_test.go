@@ -100,6 +100,9 @@ func FuzzConvert(f *testing.F) {
 			Toolchain: Image{Ref: s.Go.Image, State: llb.Image(s.Go.Image), Config: &dockerspec.DockerOCIImage{
 				Config: dockerspec.DockerOCIImageConfig{ImageConfig: ocispecs.ImageConfig{Env: []string{"PATH=/usr/local/go/bin:/usr/bin", "GOPATH=/go"}}},
 			}},
+			Helper: &Image{Ref: "go-app", State: llb.Image("go-app"), Config: &dockerspec.DockerOCIImage{
+				Config: dockerspec.DockerOCIImageConfig{ImageConfig: ocispecs.ImageConfig{Entrypoint: []string{"/bin/go-app-frontend"}}},
+			}},
 			Context:   llb.Local("context"),
 			Vendor:    pick&0x80 != 0,
 			CacheNS:   "fuzz",

@@ -121,11 +121,22 @@ func testOptions(s *spec.Spec, target ocispecs.Platform) Options {
 			State:  llb.Image("docker.io/library/golang:1.26@sha256:"+strings.Repeat("a", 64), llb.Platform(amd64)),
 			Config: &dockerspec.DockerOCIImage{Config: dockerspec.DockerOCIImageConfig{ImageConfig: ocispecs.ImageConfig{Env: []string{"PATH=/usr/local/go/bin:/usr/bin", "GOPATH=/go", "GOFLAGS=-mod=vendor"}}}},
 		},
+		Helper:   testHelper(),
 		Context:  buildContext,
 		CacheNS:  "ns",
 		Now:      time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC),
 		Metadata: Metadata{Version: "1.2.3", Revision: "abc123", Source: "https://example.com/repo.git"},
 		Labels:   map[string]string{"org.example.team": "caller-wins"},
+	}
+}
+
+// testHelper is a frontend image like the published one: a static binary
+// as its entrypoint.
+func testHelper() *Image {
+	return &Image{
+		Ref:    "goappfrontend/go-app:1",
+		State:  llb.Image("docker.io/goappfrontend/go-app:1@sha256:"+strings.Repeat("b", 64), llb.Platform(amd64)),
+		Config: &dockerspec.DockerOCIImage{Config: dockerspec.DockerOCIImageConfig{ImageConfig: ocispecs.ImageConfig{Entrypoint: []string{"/bin/go-app-frontend"}}}},
 	}
 }
 
@@ -301,18 +312,33 @@ func TestRuntimeOnScratch(t *testing.T) {
 	res, g := convert(t, testOptions(testSpec(), arm64))
 	_, op := g.named(t, "runtime files: CA certificates, zoneinfo, passwd, group, /tmp")
 	e := op.GetExec()
-	wantArgs := []string{"go", "run", "-trimpath", "/go-app/mkrootfs.go", "-out", "/out", "-uid", "65532", "-gid", "65532"}
+	wantArgs := []string{"/go-app/bin/go-app-frontend", "mkrootfs", "-out", "/out", "-uid", "65532", "-gid", "65532"}
 	if !slices.Equal(e.Meta.Args, wantArgs) {
 		t.Errorf("args = %q, want %q", e.Meta.Args, wantArgs)
 	}
-	// Independent of the source: it runs on the plain toolchain image.
+	// The toolchain's env (PATH finds `go env GOROOT`) and nothing of the
+	// build: no build.env, no Go cache mounts, no credentials.
+	if v, _ := envOf(e, "PATH"); v != "/usr/local/go/bin:/usr/bin" {
+		t.Errorf("PATH = %q, want the toolchain image's", v)
+	}
+	if _, ok := envOf(e, "GOEXPERIMENT"); ok {
+		t.Errorf("build.env reaches the runtime files step")
+	}
+	for _, m := range e.Mounts {
+		if m.MountType != pb.MountType_BIND {
+			t.Errorf("runtime files step has a %v mount at %s", m.MountType, m.Dest)
+		}
+	}
+	// Independent of the source: it runs on the plain toolchain image, with
+	// the frontend image mounted read-only.
 	root := g.input(t, op, mountAt(e, "/").Input)
 	if root.GetSource() == nil || !strings.HasPrefix(root.GetSource().Identifier, "docker-image://docker.io/library/golang:1.26@sha256:") {
 		t.Errorf("runtime files run on %v, want the pinned toolchain image", root)
 	}
-	helper := g.input(t, op, mountAt(e, "/go-app").Input).GetFile().Actions[0].GetMkfile()
-	if helper == nil || string(helper.Data) != string(mkrootfsSource) {
-		t.Errorf("helper mount does not hold mkrootfs.go")
+	hm := mountAt(e, "/go-app")
+	helper := g.input(t, op, hm.Input)
+	if helper.GetSource() == nil || !strings.HasPrefix(helper.GetSource().Identifier, "docker-image://docker.io/goappfrontend/go-app:1@sha256:") || !hm.Readonly {
+		t.Errorf("/go-app is %v (readonly %v), want the pinned frontend image, read-only", helper, hm.Readonly)
 	}
 
 	_, merge := g.named(t, "[linux/arm64] image")
@@ -634,5 +660,19 @@ func TestModuleDownloadPointsAtModuleSource(t *testing.T) {
 				t.Errorf("go mod download points at lines %v, want %v", lines, tc.want)
 			}
 		})
+	}
+}
+
+func TestScratchNeedsTheFrontendImage(t *testing.T) {
+	opt := testOptions(testSpec(), amd64)
+	opt.Helper = nil
+	if _, err := Convert(opt); err == nil || !strings.Contains(err.Error(), "frontend image") {
+		t.Errorf("Convert without Helper on scratch: err = %v, want an error naming the frontend image", err)
+	}
+	// On a base image there are no runtime files to write.
+	opt.Spec.Runtime.Base = "alpine:3.22"
+	opt.Base = &Image{Ref: "alpine:3.22", State: llb.Image("docker.io/library/alpine:3.22"), Config: &dockerspec.DockerOCIImage{}}
+	if _, err := Convert(opt); err != nil {
+		t.Errorf("Convert without Helper on a base image: %v", err)
 	}
 }

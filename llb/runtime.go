@@ -1,7 +1,7 @@
 package llb
 
 import (
-	_ "embed"
+	"errors"
 	"strconv"
 	"strings"
 	"time"
@@ -10,12 +10,6 @@ import (
 	"github.com/moby/buildkit/client/llb"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 )
-
-// mkrootfsSource is the program that writes the runtime files (CA bundle,
-// zoneinfo, passwd, group, /tmp) from the toolchain image's own copies.
-//
-//go:embed mkrootfs/main.go
-var mkrootfsSource []byte
 
 // root owns every file of the runtime image.
 var rootOwner = &llb.ChownOpt{User: &llb.UserOpt{UID: 0}, Group: &llb.UserOpt{UID: 0}}
@@ -35,22 +29,35 @@ func UserIDs(user string) (uid, gid int, err error) {
 	return uid, gid, nil
 }
 
-// runtimeFiles writes the files a static binary needs on scratch. It runs
-// on the plain toolchain image, so it depends on neither the source nor
-// go.mod and is built once per toolchain and user, for every platform.
+// runtimeFiles writes the files a static binary needs on scratch: the
+// frontend image's own binary, run as `mkrootfs` in the plain toolchain
+// image, copies the CA bundle, unpacks zoneinfo and writes passwd, group
+// and /tmp. It depends on neither the source nor go.mod and compiles
+// nothing, so it is built once per toolchain, frontend and user, for every
+// platform, in well under a second.
 func (b *builder) runtimeFiles() (llb.State, error) {
 	uid, gid, err := UserIDs(b.opt.Spec.Runtime.User)
 	if err != nil {
 		return llb.State{}, err
 	}
-	helper := llb.Scratch().File(llb.Mkfile("/mkrootfs.go", 0o644, mkrootfsSource, llb.WithCreatedTime(fileTime)),
-		llb.WithCustomName("go-app runtime files helper"), llb.Platform(b.opt.BuildPlatform))
-	run := b.exec(b.opt.Toolchain.State, "runtime files: CA certificates, zoneinfo, passwd, group, /tmp",
-		[]string{"go", "run", "-trimpath", helperDir + "/mkrootfs.go",
-			"-out", outDir, "-uid", strconv.Itoa(uid), "-gid", strconv.Itoa(gid)},
-		[]string{"CGO_ENABLED=0"},
-		llb.Dir(helperDir),
-		llb.AddMount(helperDir, helper, llb.Readonly))
+	h := b.opt.Helper
+	if h == nil || h.Config == nil || len(h.Config.Config.Entrypoint) == 0 || !strings.HasPrefix(h.Config.Config.Entrypoint[0], "/") {
+		return llb.State{}, errors.New("llb: the frontend image (Options.Helper) with an absolute entrypoint is needed for the runtime files")
+	}
+	var ro []llb.RunOption
+	for _, kv := range imageEnv(b.opt.Toolchain.Config) {
+		k, v, _ := strings.Cut(kv, "=")
+		ro = append(ro, llb.AddEnv(k, v))
+	}
+	run := b.opt.Toolchain.State.Run(append(ro,
+		llb.Args([]string{helperDir + h.Config.Config.Entrypoint[0], "mkrootfs",
+			"-out", outDir, "-uid", strconv.Itoa(uid), "-gid", strconv.Itoa(gid)}),
+		llb.Dir("/"),
+		llb.AddEnv("GOTOOLCHAIN", "local"),
+		llb.Platform(b.opt.BuildPlatform),
+		llb.AddMount(helperDir, h.State, llb.Readonly),
+		llb.WithCustomName("runtime files: CA certificates, zoneinfo, passwd, group, /tmp"),
+	)...)
 	return run.AddMount(outDir, llb.Scratch()), nil
 }
 

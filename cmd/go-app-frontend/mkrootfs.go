@@ -1,5 +1,7 @@
-// Command mkrootfs writes the files a static Go program needs at run time
-// into a directory, from what the Go toolchain image already holds:
+package main
+
+// The mkrootfs subcommand writes the files a static Go program needs at run
+// time into a directory, from what the Go toolchain image already holds:
 //
 //   - /etc/ssl/certs/ca-certificates.crt, copied from the toolchain image's
 //     CA bundle (Go's crypto/x509 reads this path first on Linux);
@@ -8,10 +10,9 @@
 //   - /etc/passwd and /etc/group with root and the non-root user;
 //   - /tmp with mode 1777.
 //
-// go-app embeds this file and runs it with `go run` in the builder stage, on
-// the build platform, so the runtime files need no network and change only
-// when the toolchain image does. It uses only the standard library.
-package main
+// The frontend runs its own image's binary as `go-app-frontend mkrootfs` in
+// the toolchain image, on the build platform: the runtime files need no
+// network, no compiler run, and change only when the toolchain image does.
 
 import (
 	"archive/zip"
@@ -36,23 +37,20 @@ var caBundles = []string{
 	"/etc/ssl/cert.pem",                  // Alpine, macOS-style
 }
 
-func main() {
-	out := flag.String("out", "", "directory to write the runtime files into")
-	uid := flag.Int("uid", 65532, "uid of the non-root user")
-	gid := flag.Int("gid", 65532, "gid of the non-root user")
-	goroot := flag.String("goroot", "", "GOROOT to take zoneinfo.zip from (default: `go env GOROOT`)")
-	flag.Parse()
-	if *out == "" {
-		fail(errors.New("-out is required"))
+// mkrootfs is the subcommand's entry point; args follow "mkrootfs".
+func mkrootfs(args []string) error {
+	fs := flag.NewFlagSet("mkrootfs", flag.ContinueOnError)
+	out := fs.String("out", "", "directory to write the runtime files into")
+	uid := fs.Int("uid", 65532, "uid of the non-root user")
+	gid := fs.Int("gid", 65532, "gid of the non-root user")
+	goroot := fs.String("goroot", "", "GOROOT to take zoneinfo.zip from (default: `go env GOROOT`)")
+	if err := fs.Parse(args); err != nil {
+		return err
 	}
-	if err := run(*out, *uid, *gid, *goroot); err != nil {
-		fail(err)
+	if *out == "" || fs.NArg() > 0 {
+		return errors.New("usage: go-app-frontend mkrootfs -out DIR [-uid N] [-gid N] [-goroot DIR]")
 	}
-}
-
-func fail(err error) {
-	fmt.Fprintln(os.Stderr, "mkrootfs:", err)
-	os.Exit(1)
+	return run(*out, *uid, *gid, *goroot)
 }
 
 func run(out string, uid, gid int, goroot string) error {
