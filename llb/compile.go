@@ -29,8 +29,12 @@ func GoBuildArgs(s *spec.Spec, bin spec.Binary) []string {
 	if len(s.Build.Tags) > 0 {
 		args = append(args, "-tags="+strings.Join(s.Build.Tags, ","))
 	}
-	if s.Build.Ldflags != "" {
-		args = append(args, "-ldflags="+s.Build.Ldflags)
+	ldflags := s.Build.Ldflags
+	if s.Build.Strip == nil || *s.Build.Strip {
+		ldflags = strings.TrimSpace("-s -w " + ldflags)
+	}
+	if ldflags != "" {
+		args = append(args, "-ldflags="+ldflags)
 	}
 	return append(args, "-o", outDir+"/"+bin.Name, bin.Main)
 }

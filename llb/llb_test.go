@@ -102,7 +102,7 @@ var (
 func testSpec() *spec.Spec {
 	return &spec.Spec{
 		Binaries: []spec.Binary{{Name: "server", Main: "./cmd/server", Pos: spec.Position{Line: 2, Column: 7}}},
-		Build:    spec.Build{Ldflags: "-s -w -X main.version=$(id); touch /x", Tags: []string{"netgo", "osusergo"}, Env: map[string]string{"GOEXPERIMENT": "greenteagc"}},
+		Build:    spec.Build{Ldflags: "-X main.version=$(id); touch /x", Tags: []string{"netgo", "osusergo"}, Env: map[string]string{"GOEXPERIMENT": "greenteagc"}},
 		Runtime: spec.Runtime{
 			Base: spec.DefaultBase, User: spec.DefaultUser, Workdir: "/", Entrypoint: "server",
 			Args: []string{"--addr", ":8080"}, Env: map[string]string{"APP_MODE": "prod"}, Ports: []string{"8080", "53/udp"},
@@ -674,5 +674,32 @@ func TestScratchNeedsTheFrontendImage(t *testing.T) {
 	opt.Base = &Image{Ref: "alpine:3.22", State: llb.Image("docker.io/library/alpine:3.22"), Config: &dockerspec.DockerOCIImage{}}
 	if _, err := Convert(opt); err != nil {
 		t.Errorf("Convert without Helper on a base image: %v", err)
+	}
+}
+
+func TestGoBuildArgsStrip(t *testing.T) {
+	no, yes := false, true
+	for _, tc := range []struct {
+		strip   *bool
+		ldflags string
+		want    []string // the -ldflags argument, if any
+	}{
+		{nil, "", []string{"-ldflags=-s -w"}},
+		{&yes, "-X main.v=1", []string{"-ldflags=-s -w -X main.v=1"}},
+		{&no, "-X main.v=1", []string{"-ldflags=-X main.v=1"}},
+		{&no, "", nil},
+	} {
+		s := testSpec()
+		s.Build.Strip, s.Build.Ldflags = tc.strip, tc.ldflags
+		args := GoBuildArgs(s, s.Binaries[0])
+		var got []string
+		for _, a := range args {
+			if strings.HasPrefix(a, "-ldflags") {
+				got = append(got, a)
+			}
+		}
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("strip %v, ldflags %q: %q, want %q", tc.strip, tc.ldflags, got, tc.want)
+		}
 	}
 }

@@ -22,7 +22,7 @@ const fallbackName = "app"
 //     gives no plain file name);
 //   - go.version comes from go.mod (see Module.GoVersion), go.image is
 //     DefaultImageRepo:<go.version>;
-//   - build.trimpath is true;
+//   - build.strip and build.trimpath are true;
 //   - runtime.base is DefaultBase, runtime.user DefaultUser,
 //     runtime.workdir DefaultWorkdir and runtime.entrypoint the first
 //     binary.
@@ -49,6 +49,10 @@ func (s *Spec) FillDefaults(gomod []byte) error {
 		}
 	}
 
+	if s.Build.Strip == nil {
+		strip := true
+		s.Build.Strip = &strip
+	}
 	if s.Build.Trimpath == nil {
 		trimpath := true
 		s.Build.Trimpath = &trimpath

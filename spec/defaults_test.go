@@ -34,6 +34,9 @@ func TestFillDefaults(t *testing.T) {
 	if s.Go.Version != "1.26" || s.Go.Image != "docker.io/library/golang:1.26" {
 		t.Errorf("go = %+v", s.Go)
 	}
+	if s.Build.Strip == nil || !*s.Build.Strip {
+		t.Errorf("strip = %v, want true", s.Build.Strip)
+	}
 	if s.Build.Trimpath == nil || !*s.Build.Trimpath {
 		t.Errorf("trimpath = %v, want true", s.Build.Trimpath)
 	}

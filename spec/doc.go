@@ -42,6 +42,9 @@
 //	  # GOARM64, GO386 and CGO_ENABLED are set by go-app.
 //	  env:
 //	    GOEXPERIMENT: jsonv2
+//	  # -ldflags "-s -w" before ldflags: no symbol table, no DWARF
+//	  # (default true; false keeps them for debuggers).
+//	  strip: true
 //	  # -trimpath (default true).
 //	  trimpath: true
 //	  # CGO_ENABLED=1 (default false); needs a runtime.base with a libc.
@@ -86,7 +89,7 @@
 //
 // Numbers and booleans written where a string is expected are read as the
 // text they are written as (ports: [8080], version: 1.26, env values like
-// PORT: 8080); trimpath and cgo must be true or false. Empty values (a key
+// PORT: 8080); strip, trimpath and cgo must be true or false. Empty values (a key
 // with nothing after it, ~ or null) leave a field unset. Anchors and aliases
 // work; merge keys (<<) do not.
 //
@@ -101,7 +104,7 @@
 //  2. FillDefaults sets what the spec leaves out, from go.mod and go-app's
 //     defaults, and validates the result again: main becomes binaries[0],
 //     every binary gets a name, go.version and go.image, runtime.base,
-//     user, workdir and entrypoint, and build.trimpath are set. Its errors
+//     user, workdir and entrypoint, and build.strip and build.trimpath are set. Its errors
 //     (a missing or invalid go.mod, a duplicate binary name that comes from
 //     the module path) are Errors too.
 //

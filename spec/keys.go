@@ -70,6 +70,7 @@ var expectations = map[string]string{
 	"build.tags.*":        "a string, like netgo",
 	"build.env":           "a map of names to values, like {GOEXPERIMENT: jsonv2}",
 	"build.env.*":         "a string",
+	"build.strip":         "true or false",
 	"build.trimpath":      "true or false",
 	"build.cgo":           "true or false",
 	"platforms":           "a list of platforms, like [linux/amd64, linux/arm64]",
