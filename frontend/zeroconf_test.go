@@ -3,12 +3,15 @@ package frontend
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/goappfrontend/go-app/spec"
+	"github.com/moby/buildkit/client/llb"
 	"github.com/moby/buildkit/frontend/gateway/client"
 	fstypes "github.com/tonistiigi/fsutil/types"
 )
@@ -122,5 +125,19 @@ func TestReadGoSources(t *testing.T) {
 	files, err = readGoSources(context.Background(), ref, buildConfig{})
 	if err != nil || len(files) != 1 || files[0].Path != "server.go" {
 		t.Errorf("readGoSources = %v, %v; want server.go", files, err)
+	}
+}
+
+// TestFindMainLeavesSetSpecsAlone checks that a spec with main or binaries
+// reads nothing: findMain must not touch the (here nil) client.
+func TestFindMainLeavesSetSpecsAlone(t *testing.T) {
+	for _, s := range []*spec.Spec{{Main: "./cmd/x"}, {Binaries: []spec.Binary{{Main: "."}}}} {
+		before := fmt.Sprint(*s)
+		if err := findMain(context.Background(), nil, llb.Scratch(), s, nil); err != nil {
+			t.Errorf("findMain(%s): %v", before, err)
+		}
+		if after := fmt.Sprint(*s); after != before {
+			t.Errorf("findMain changed the spec: %s, was %s", after, before)
+		}
 	}
 }
