@@ -251,3 +251,25 @@ func TestTargetArches(t *testing.T) {
 		}
 	}
 }
+
+// FuzzDetectMain feeds arbitrary file contents to the detection: nothing
+// may panic, and it answers one of the directories it was given or an
+// error that asks for main or binaries.
+func FuzzDetectMain(f *testing.F) {
+	for _, s := range []string{mainGo, libGo, licenceGo, tagged("ignore"), tagged("linux && !(amd64 || go1.2 || goexperiment.x)"),
+		"// +build a,!b c\n\npackage main\n", "/* x", "package", "package main; func", "\ufeffpackage main\n", ""} {
+		f.Add([]byte(s), []byte(mainGo), "tools")
+	}
+	f.Fuzz(func(t *testing.T, root, cmd []byte, tag string) {
+		files := []goSource{{Path: "main.go", Head: root}, {Path: "cmd/x/x_linux.go", Head: cmd}}
+		got, err := detectMain(files, buildConfig{Tags: []string{tag}}, "go-app.yaml")
+		switch {
+		case err != nil:
+			if got != "" || !strings.Contains(err.Error(), "set main: in go-app.yaml") {
+				t.Fatalf("detectMain = %q, %v", got, err)
+			}
+		case got != "." && got != "./cmd/x":
+			t.Fatalf("detectMain = %q, want . or ./cmd/x", got)
+		}
+	})
+}
