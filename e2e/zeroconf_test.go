@@ -32,14 +32,14 @@ func TestZeroConfig(t *testing.T) {
 		says   string
 	}{
 		{
-			// The root wins over a helper under ./cmd.
+			// The root wins over a tool under ./cmd.
 			name: "root main",
 			files: map[string]string{
 				"go-app.yaml":     syntaxOnly,
 				"go.mod":          "module example.com/zeroconf/rootapp\n\ngo 1.26\n",
 				"main.go":         zeroConfigProgram("root main package"),
 				"main_test.go":    "package main\n\nimport \"testing\"\n\nfunc TestX(t *testing.T) {}\n",
-				"cmd/gen/main.go": zeroConfigProgram("helper"),
+				"cmd/gen/main.go": zeroConfigProgram("code generator"),
 			},
 			main:   ".",
 			binary: "rootapp",

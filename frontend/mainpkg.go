@@ -34,7 +34,7 @@ import (
 //     as with `go build`.
 //   - A main package at the module root wins: it is what `go build` and
 //     `go install MODULE@VERSION` build, and a cmd directory next to it
-//     usually holds helper tools.
+//     usually holds development tools.
 //   - Otherwise the one main package under ./cmd is built. Several are an
 //     error that lists them and asks for main or binaries; so is none.
 

@@ -103,7 +103,7 @@
 //
 //   - the module root (main: "."), when it is a main package, even if
 //     ./cmd holds main packages too: the root is what `go build` and
-//     `go install` build, and ./cmd then usually holds helper tools;
+//     `go install` build, and ./cmd then usually holds development tools;
 //   - else the one main package ./cmd/NAME.
 //
 // Several main packages under ./cmd (listed, sorted) or none are an error
