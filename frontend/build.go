@@ -53,6 +53,13 @@ func Build(ctx context.Context, c client.Client) (_ *client.Result, err error) {
 	if err != nil {
 		return nil, err
 	}
+	// Zero config: a spec without main and binaries builds the module's one
+	// main package (a missing go.mod is FillDefaults' to report).
+	if mod.goMod != nil {
+		if err := findMain(ctx, c, *buildCtx, s, src.SourceMap); err != nil {
+			return nil, err
+		}
+	}
 	if err := s.FillDefaults(mod.goMod); err != nil {
 		return nil, withSpecSource(err, src.SourceMap)
 	}

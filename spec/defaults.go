@@ -15,6 +15,10 @@ const fallbackName = "app"
 // go.mod at the root of the build context, nil when there is none (an
 // error: go-app builds Go modules). Call it on a spec Load accepted.
 //
+// A spec without main and binaries (zero config) must get its main package
+// first: the frontend sets Main to the one it finds in the build context.
+// FillDefaults reports a spec that still has nothing to build.
+//
 //   - main becomes binaries[0], declared where main was;
 //   - a binary without a name is named like `go build` names it: after the
 //     last element of its package path, or of the module path for ".",
@@ -38,6 +42,9 @@ func (s *Spec) FillDefaults(gomod []byte) error {
 	s.fillBinaries(mod.Path)
 
 	var errs Errors
+	if len(s.Binaries) == 0 {
+		errs = append(errs, &Error{Filename: displayName(s.Source.Filename), Msg: "nothing to build: set main (e.g. main: ./cmd/server) or binaries"})
+	}
 	if s.Go.Version == "" {
 		s.Go.Version = mod.GoVersion()
 	}

@@ -2,20 +2,23 @@
 // types (every field documented), strict loading with the position of every
 // value, validation that reports all problems at once, and defaults.
 //
-// The smallest useful spec is one line besides the syntax line:
+// The smallest spec is the syntax line alone: it builds the module's one
+// main package (see Zero config). Naming the package takes one more line:
 //
 //	# syntax=goappfrontend/go-app:1
 //	main: ./cmd/server
 //
 // # Every field
 //
-// A spec sets either main or binaries; everything else is optional.
+// Every field is optional. A spec sets main or binaries, not both; with
+// neither, go-app finds the main package itself (see Zero config).
 //
 //	# syntax=goappfrontend/go-app:1
 //
 //	# The one main package to build, relative to the module root ("./..."
 //	# patterns are not allowed). The binary is named after its last path
-//	# element ("server"); "." is named after the module path.
+//	# element ("server"); "." is named after the module path. Leave out
+//	# main and binaries to build the module's only main package.
 //	main: ./cmd/server
 //
 //	# Or, instead of main, several programs in one image. name defaults to
@@ -93,6 +96,31 @@
 // with nothing after it, ~ or null) leave a field unset. Anchors and aliases
 // work; merge keys (<<) do not.
 //
+// # Zero config
+//
+// A spec without main and binaries (only the syntax line, comments, an
+// empty document, or other keys only) builds the module's one main
+// package, which go-app finds in the build context before it fills the
+// defaults. It reads the package clause of the .go files at the module
+// root and in the directories of ./cmd (./cmd/NAME), and builds:
+//
+//   - the module root (main: "."), when it is a main package, even if
+//     ./cmd holds main packages too: the root is what `go build` and
+//     `go install` build, and ./cmd then usually holds development tools;
+//   - else the one main package ./cmd/NAME.
+//
+// Several main packages under ./cmd (listed, sorted) or none are an error
+// at the top of the file that asks for main or binaries.
+//
+// Only files `go build` compiles for linux count: not _test.go files,
+// not files whose names start with "_" or ".", not files whose name suffix
+// (x_windows.go) or //go:build line rules linux out on every architecture
+// go-app builds for. Tags in build.tags count as set, cgo as build.cgo,
+// release and goexperiment tags as either; any other tag is unset, as in
+// `go build`, so //go:build ignore files never count. Deeper directories
+// (./cmd/NAME/sub, ./internal/...) are not looked at. A spec that sets
+// main or binaries reads nothing for this.
+//
 // # Using a spec
 //
 // A caller reads a spec in two steps:
@@ -106,7 +134,10 @@
 //     every binary gets a name, go.version and go.image, runtime.base,
 //     user, workdir and entrypoint, and build.strip and build.trimpath are set. Its errors
 //     (a missing or invalid go.mod, a duplicate binary name that comes from
-//     the module path) are Errors too.
+//     the module path) are Errors too. A spec without main and binaries
+//     must get its Main first (the frontend sets the package it found in
+//     the build context); FillDefaults reports one that still builds
+//     nothing.
 //
 // After both, every binary has a name and main is empty. Spec.Source holds
 // the file and the position of every value it set, for error messages of

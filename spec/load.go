@@ -15,8 +15,9 @@ import (
 // Load reads go-app.yaml strictly and checks it with Validate. filename is
 // used in error messages; data is the file's content.
 //
-// An empty file, or one holding only comments, is an empty spec (which
-// Validate then rejects, since it builds nothing). Unknown keys (with the
+// An empty file, or one holding only comments, is an empty spec, which is
+// valid: it builds the module's one main package (see FillDefaults).
+// Unknown keys (with the
 // closest valid key as a suggestion), values of the wrong type, duplicate
 // keys and invalid values are all reported together, as Errors, each at the
 // line and column of the offending key or value.

@@ -9,9 +9,6 @@ import (
 	"testing"
 )
 
-// nothingToBuild is the message of a spec without main and binaries.
-const nothingToBuild = "0:0 nothing to build: set main (e.g. main: ./cmd/server) or binaries"
-
 // problemsOf returns the problems of err as "line:column message", in
 // order, failing the test when err is not Errors.
 func problemsOf(t *testing.T, err error) []string {
@@ -42,16 +39,6 @@ func TestLoadErrors(t *testing.T) {
 		want []string
 	}{
 		{
-			name: "only comments",
-			yaml: "# syntax=goappfrontend/go-app:1\n",
-			want: []string{nothingToBuild},
-		},
-		{
-			name: "empty",
-			yaml: "",
-			want: []string{nothingToBuild},
-		},
-		{
 			name: "top-level list",
 			yaml: yamlText("- main: ./cmd/server"),
 			want: []string{"1:1 the file must be a map of keys, like main: ./cmd/server, not a list"},
@@ -64,7 +51,7 @@ func TestLoadErrors(t *testing.T) {
 		{
 			name: "unknown top-level key with suggestion",
 			yaml: yamlText("# syntax=goappfrontend/go-app:1", "mian: ./cmd/server"),
-			want: []string{nothingToBuild, `2:1 unknown key "mian"; did you mean "main"?`},
+			want: []string{`2:1 unknown key "mian"; did you mean "main"?`},
 		},
 		{
 			name: "unknown nested keys with suggestions",
@@ -179,11 +166,6 @@ func TestLoadErrors(t *testing.T) {
 				"  - main: ./cmd/b",
 			),
 			want: []string{"1:7 use either main or binaries, not both"},
-		},
-		{
-			name: "neither main nor binaries",
-			yaml: yamlText("runtime:", `  user: "1000"`),
-			want: []string{nothingToBuild},
 		},
 		{
 			name: "empty main",
@@ -473,7 +455,6 @@ func TestLoadErrors(t *testing.T) {
 				"  user: [1000]",
 			),
 			want: []string{
-				nothingToBuild,
 				`1:1 unknown key "mian"; did you mean "main"?`,
 				`4:8 a cgo binary needs a libc, which scratch does not have; set runtime.base to an image with a libc or drop build.cgo`,
 				`6:11 runtime.ports.0 "99999" is not a port; use a number from 1 to 65535, optionally followed by /tcp, /udp or /sctp, like 8080 or "53/udp"`,

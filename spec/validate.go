@@ -143,15 +143,16 @@ func (v *validator) binaries() {
 	}
 }
 
-// nothingToBuild reports a spec without main and binaries.
+// nothingToBuild reports a spec without main and binaries that has one of
+// the keys with an empty value. A spec that leaves out both keys is valid:
+// the frontend finds the main package in the build context (see
+// FillDefaults).
 func (v *validator) nothingToBuild() {
 	switch {
 	case v.has("binaries"):
 		v.add(v.at("binaries"), "binaries is empty; list at least one binary, like - main: ./cmd/api")
 	case v.has("main"):
 		v.add(v.at("main"), "main is empty; set it to the package to build, like ./cmd/server")
-	default:
-		v.add(Position{}, "nothing to build: set main (e.g. main: ./cmd/server) or binaries")
 	}
 }
 

@@ -30,8 +30,7 @@ func TestValidateWithoutSource(t *testing.T) {
 			},
 		},
 		{
-			name: "nothing",
-			want: []string{"go-app.yaml: nothing to build: set main (e.g. main: ./cmd/server) or binaries"},
+			name: "nothing: the main package is found before FillDefaults",
 		},
 		{
 			name: "both",

@@ -1,0 +1,334 @@
+package frontend
+
+import (
+	"errors"
+	"fmt"
+	"go/ast"
+	"go/build/constraint"
+	"go/parser"
+	"go/scanner"
+	"go/token"
+	"path"
+	"slices"
+	"strings"
+)
+
+// A spec without main and binaries builds the module's one main package.
+// go-app looks for it in two places: the module root (./*.go) and the
+// directories of ./cmd (./cmd/NAME/*.go), and decides as follows.
+//
+//   - A directory is a main package when one of the files `go build` would
+//     compile in it for linux says "package main". Files ending in _test.go
+//     and files whose names start with "_" or "." are never compiled.
+//   - Build constraints are honoured the way `go build` honours them for
+//     GOOS=linux on one of the architectures go-app builds for (amd64,
+//     arm64, arm, 386, ppc64le, s390x, riscv64, loong64, mips64le): a file
+//     counts when, for one of them, its name (x_windows.go, x_linux_arm64.go)
+//     and its //go:build line (or old // +build lines) allow it. The tags
+//     linux, unix, gc and the architecture are true; the other operating
+//     systems and architectures and gccgo are false; cgo is build.cgo; every
+//     tag in build.tags is true. Release tags (go1.21), goexperiment.* and
+//     architecture feature tags (amd64.v3) depend on the toolchain and the
+//     platform variant and are taken as either. Every other tag is false,
+//     as `go build` leaves it unset: a //go:build ignore file is left out,
+//     as with `go build`.
+//   - A main package at the module root wins: it is what `go build` and
+//     `go install MODULE@VERSION` build, and a cmd directory next to it
+//     usually holds development tools.
+//   - Otherwise the one main package under ./cmd is built. Several are an
+//     error that lists them and asks for main or binaries; so is none.
+
+// cmdDir is where go-app looks for main packages besides the module root.
+const cmdDir = "cmd"
+
+// maxHead is how much of a .go file go-app reads to find its package
+// clause and build constraints: they come before any declaration, and
+// licence headers are far shorter.
+const maxHead = 64 << 10
+
+// maxFreeTags bounds the toolchain-dependent tags of one constraint that
+// constraintAllows tries every choice of; a constraint with more counts.
+const maxFreeTags = 12
+
+// targetArches are the GOARCH values of the platforms go-app builds for
+// (spec.ParsePlatform).
+var targetArches = []string{"amd64", "arm64", "arm", "386", "ppc64le", "s390x", "riscv64", "loong64", "mips64le"}
+
+// goSource is the start of a .go file of the build context.
+type goSource struct {
+	// Path is slash-separated and relative to the context root, like
+	// "main.go" or "cmd/api/main.go".
+	Path string
+	// Head is the file's content, or its first maxHead bytes.
+	Head []byte
+}
+
+// buildConfig is what of the spec decides which files `go build` compiles.
+type buildConfig struct {
+	Tags []string // build.tags
+	Cgo  bool     // build.cgo
+}
+
+// detectMain returns the main package a spec without main and binaries
+// builds, "." or "./cmd/NAME", from the .go files at the root of the build
+// context and in its cmd/NAME directories (other files are ignored). Its
+// error says what was found and what to set in the spec file, named
+// specFile.
+func detectMain(files []goSource, cfg buildConfig, specFile string) (string, error) {
+	mains, unreadable := mainPackages(files, cfg)
+	switch {
+	case slices.Contains(mains, "."):
+		return ".", nil
+	case len(mains) == 1:
+		return mains[0], nil
+	case len(mains) > 1:
+		return "", fmt.Errorf("no main or binaries set, and the module has several main packages: %s; "+
+			"set main: in %s to the one to build (like main: %s), or list them under binaries:",
+			strings.Join(mains, ", "), specFile, mains[0])
+	}
+	msg := fmt.Sprintf("no main or binaries set, and go-app found no main package to build for linux "+
+		"at the module root (./*.go) or in a directory of ./cmd (./cmd/*/*.go); "+
+		"set main: in %s to the main package to build (like main: ./cmd/server), or list several under binaries:", specFile)
+	if len(unreadable) > 0 {
+		msg += fmt.Sprintf(" (the package clause of %s could not be read)", strings.Join(unreadable, ", "))
+	}
+	return "", errors.New(msg)
+}
+
+// mainPackages returns the main packages among files, "." and
+// "./cmd/NAME", sorted, and the files whose package clause could not be
+// read.
+func mainPackages(files []goSource, cfg buildConfig) (mains, unreadable []string) {
+	found := map[string]bool{}
+	for _, f := range files {
+		dir, ok := candidateDir(f.Path)
+		if !ok || found[dir] || !wantGoFile(path.Base(f.Path), cfg) {
+			continue
+		}
+		pkg, cons, err := packageClause(f.Path, f.Head)
+		if err != nil {
+			unreadable = append(unreadable, f.Path)
+			continue
+		}
+		if pkg == "main" && compiles(path.Base(f.Path), cons, cfg) {
+			found[dir] = true
+			mains = append(mains, dir)
+		}
+	}
+	slices.Sort(mains)
+	slices.Sort(unreadable)
+	return mains, unreadable
+}
+
+// candidateDir returns the package a file of the build context belongs to
+// when it is one go-app looks at: "." for a file at the root,
+// "./cmd/NAME" for one in cmd/NAME.
+func candidateDir(p string) (string, bool) {
+	elems := strings.Split(p, "/")
+	switch {
+	case len(elems) == 1:
+		return ".", true
+	case len(elems) == 3 && elems[0] == cmdDir && elems[1] != "" && elems[2] != "":
+		return "./" + cmdDir + "/" + elems[1], true
+	}
+	return "", false
+}
+
+// wantGoFile reports whether `go build` for linux may compile the file
+// with this name on some target architecture: a .go file, not a test, not
+// hidden, and no _GOOS or _GOARCH suffix that rules it out.
+func wantGoFile(name string, cfg buildConfig) bool {
+	if !strings.HasSuffix(name, ".go") || strings.HasSuffix(name, "_test.go") ||
+		strings.HasPrefix(name, "_") || strings.HasPrefix(name, ".") {
+		return false
+	}
+	return slices.ContainsFunc(targetArches, func(arch string) bool { return nameAllows(name, arch, cfg) })
+}
+
+// compiles reports whether `go build` for linux compiles a file named name
+// (one wantGoFile accepts) with the build constraint cons (nil: none) on
+// some target architecture.
+func compiles(name string, cons constraint.Expr, cfg buildConfig) bool {
+	return slices.ContainsFunc(targetArches, func(arch string) bool {
+		return nameAllows(name, arch, cfg) && constraintAllows(cons, arch, cfg)
+	})
+}
+
+// nameAllows reports whether the _GOOS, _GOARCH or _GOOS_GOARCH suffix of
+// a file name, if it has one, allows the file on linux/arch, as go/build's
+// goodOSArchFile: the suffix is read from the elements after the first "_"
+// of the name before its first ".".
+func nameAllows(name, arch string, cfg buildConfig) bool {
+	stem, _, _ := strings.Cut(name, ".")
+	i := strings.Index(stem, "_")
+	if i < 0 {
+		return true
+	}
+	l := strings.Split(stem[i:], "_")
+	n := len(l)
+	if n >= 2 && knownOS[l[n-2]] && knownArch[l[n-1]] {
+		return tagValue(l[n-2], arch, cfg) == tagTrue && tagValue(l[n-1], arch, cfg) == tagTrue
+	}
+	if n >= 1 && (knownOS[l[n-1]] || knownArch[l[n-1]]) {
+		return tagValue(l[n-1], arch, cfg) == tagTrue
+	}
+	return true
+}
+
+// packageClause returns the package name of a Go file and its build
+// constraint (nil when it has none). head may end anywhere after the
+// package name.
+func packageClause(name string, head []byte) (string, constraint.Expr, error) {
+	// The parser reads one token past the package name, which head may cut
+	// (a long comment or string): parse up to the package name only.
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, name, head[:packageNameEnd(head)], parser.PackageClauseOnly|parser.ParseComments)
+	if err != nil {
+		return "", nil, err
+	}
+	return f.Name.Name, buildConstraint(fset, f), nil
+}
+
+// packageNameEnd returns the offset in src just after the name of its
+// package clause, or len(src) when src does not start with one (comments
+// aside); the parser then says what is wrong.
+func packageNameEnd(src []byte) int {
+	fset := token.NewFileSet()
+	var s scanner.Scanner
+	s.Init(fset.AddFile("", -1, len(src)), src, nil, scanner.ScanComments)
+	tok := token.COMMENT
+	for tok == token.COMMENT {
+		_, tok, _ = s.Scan()
+	}
+	if tok != token.PACKAGE {
+		return len(src)
+	}
+	pos, tok, lit := s.Scan()
+	if tok != token.IDENT {
+		return len(src)
+	}
+	return fset.Position(pos).Offset + len(lit)
+}
+
+// buildConstraint returns the build constraint of a file parsed up to its
+// package clause, like go/build reads it: the //go:build line before the
+// package clause, else the // +build lines of comment groups that end
+// before it with a blank line in between, joined with "and". A line that
+// does not parse is ignored (`go build` reports it).
+func buildConstraint(fset *token.FileSet, f *ast.File) constraint.Expr {
+	pkgLine := fset.Position(f.Package).Line
+	var plus constraint.Expr
+	for _, g := range f.Comments {
+		if g.Pos() >= f.Package {
+			break
+		}
+		blankAfter := fset.Position(g.End()).Line < pkgLine-1
+		for _, c := range g.List {
+			switch {
+			case constraint.IsGoBuild(c.Text):
+				if x, err := constraint.Parse(c.Text); err == nil {
+					return x
+				}
+			case blankAfter && constraint.IsPlusBuild(c.Text):
+				if x, err := constraint.Parse(c.Text); err == nil {
+					if plus == nil {
+						plus = x
+					} else {
+						plus = &constraint.AndExpr{X: plus, Y: x}
+					}
+				}
+			}
+		}
+	}
+	return plus
+}
+
+// tagState is the value of a build tag for `go build` on linux.
+type tagState int
+
+const (
+	tagFalse tagState = iota
+	tagTrue
+	tagFree // depends on the target platform or toolchain: either
+)
+
+// tagValue is the value of one build tag for `go build` on linux/arch
+// with cfg, in the order go/build's matchTag decides.
+func tagValue(tag, arch string, cfg buildConfig) tagState {
+	switch {
+	case tag == "cgo" && cfg.Cgo, tag == "linux", tag == arch, tag == "gc", tag == "unix":
+		return tagTrue
+	case slices.Contains(cfg.Tags, tag):
+		return tagTrue
+	case strings.HasPrefix(tag, "go1."), strings.HasPrefix(tag, "goexperiment."), tag == "boringcrypto":
+		return tagFree // the toolchain's release and experiment tags
+	}
+	if a, _, ok := strings.Cut(tag, "."); ok && a == arch {
+		return tagFree // a feature level of the platform variant, like amd64.v3
+	}
+	return tagFalse
+}
+
+// constraintAllows reports whether the build constraint x (nil: none) can
+// be true on linux/arch with cfg, for some toolchain.
+func constraintAllows(x constraint.Expr, arch string, cfg buildConfig) bool {
+	if x == nil {
+		return true
+	}
+	var free []string
+	collectTags(x, func(tag string) {
+		if tagValue(tag, arch, cfg) == tagFree && !slices.Contains(free, tag) {
+			free = append(free, tag)
+		}
+	})
+	if len(free) > maxFreeTags {
+		return true
+	}
+	for choice := 0; choice < 1<<len(free); choice++ {
+		ok := x.Eval(func(tag string) bool {
+			if i := slices.Index(free, tag); i >= 0 {
+				return choice&(1<<i) != 0
+			}
+			return tagValue(tag, arch, cfg) == tagTrue
+		})
+		if ok {
+			return true
+		}
+	}
+	return false
+}
+
+// collectTags calls fn for every tag of x.
+func collectTags(x constraint.Expr, fn func(string)) {
+	switch x := x.(type) {
+	case *constraint.TagExpr:
+		fn(x.Tag)
+	case *constraint.NotExpr:
+		collectTags(x.X, fn)
+	case *constraint.AndExpr:
+		collectTags(x.X, fn)
+		collectTags(x.Y, fn)
+	case *constraint.OrExpr:
+		collectTags(x.X, fn)
+		collectTags(x.Y, fn)
+	}
+}
+
+// knownOS and knownArch are the GOOS and GOARCH values go/build knows
+// (internal/syslist of Go 1.26): the file name suffixes and build tags that
+// select a platform.
+var (
+	knownOS = setOf("aix", "android", "darwin", "dragonfly", "freebsd", "hurd", "illumos", "ios", "js",
+		"linux", "nacl", "netbsd", "openbsd", "plan9", "solaris", "wasip1", "windows", "zos")
+	knownArch = setOf("386", "amd64", "amd64p32", "arm", "armbe", "arm64", "arm64be", "loong64", "mips",
+		"mipsle", "mips64", "mips64le", "mips64p32", "mips64p32le", "ppc", "ppc64", "ppc64le", "riscv",
+		"riscv64", "s390", "s390x", "sparc", "sparc64", "wasm")
+)
+
+func setOf(elems ...string) map[string]bool {
+	m := make(map[string]bool, len(elems))
+	for _, e := range elems {
+		m[e] = true
+	}
+	return m
+}

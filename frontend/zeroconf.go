@@ -1,0 +1,125 @@
+package frontend
+
+import (
+	"cmp"
+	"context"
+	"os"
+	"path"
+	"slices"
+
+	"github.com/goappfrontend/go-app/spec"
+	"github.com/moby/buildkit/client/llb"
+	"github.com/moby/buildkit/frontend/gateway/client"
+	"github.com/pkg/errors"
+	fstypes "github.com/tonistiigi/fsutil/types"
+)
+
+// findMain sets the main package of a spec that has neither main nor
+// binaries (zero config) to the one detectMain finds in the build context;
+// a spec with either is left alone and costs nothing. Its error is
+// spec.Errors at the top of the spec file, with the file attached for
+// BuildKit to show.
+func findMain(ctx context.Context, c client.Client, buildCtx llb.State, s *spec.Spec, sm *llb.SourceMap) error {
+	if s.Main != "" || len(s.Binaries) > 0 {
+		return nil
+	}
+	ref, err := solveGoSources(ctx, c, buildCtx)
+	if err != nil {
+		return err
+	}
+	cfg := buildConfig{Tags: s.Build.Tags, Cgo: s.Build.Cgo}
+	var files []goSource
+	if ref != nil {
+		if files, err = readGoSources(ctx, ref, cfg); err != nil {
+			return errors.Wrap(err, "reading the build context to find the main package")
+		}
+	}
+	filename := cmp.Or(s.Source.Filename, spec.DefaultFilename)
+	main, err := detectMain(files, cfg, filename)
+	if err != nil {
+		e := &spec.Error{Filename: filename, Msg: err.Error()}
+		if len(s.Source.Data) > 0 {
+			e.Pos = spec.Position{Line: 1} // nowhere better: the spec has no such key
+		}
+		return withSpecSource(spec.Errors{e}.Err(), sm)
+	}
+	s.Main = main
+	return nil
+}
+
+// solveGoSources solves a copy of the .go files at the root of the build
+// context and in its cmd/NAME directories, and returns it (nil when there
+// are none). The context is the one the build copies anyway.
+func solveGoSources(ctx context.Context, c client.Client, buildCtx llb.State) (client.Reference, error) {
+	st := llb.Scratch().File(llb.Copy(buildCtx, "/", "/", &llb.CopyInfo{
+		IncludePatterns:     []string{"*.go", cmdDir + "/*/*.go"},
+		CopyDirContentsOnly: true,
+		AllowEmptyWildcard:  true,
+		AllowWildcard:       true,
+	}), llb.WithCustomName("find the main package: ./*.go, ./cmd/*/*.go (no main or binaries in the spec)"))
+	def, err := st.Marshal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	res, err := c.Solve(ctx, client.SolveRequest{Definition: def.ToPB()})
+	if err != nil {
+		return nil, errors.Wrap(err, "reading the .go files of the build context")
+	}
+	return res.SingleRef()
+}
+
+// fileReader is the part of a client.Reference readGoSources uses.
+type fileReader interface {
+	ReadFile(ctx context.Context, req client.ReadRequest) ([]byte, error)
+	ReadDir(ctx context.Context, req client.ReadDirRequest) ([]*fstypes.Stat, error)
+}
+
+// readGoSources reads the start of every .go file at the root of ref and in
+// its cmd/NAME directories whose name does not rule it out (see wantGoFile;
+// the build constraints inside are left to detectMain). A file is read only
+// up to maxHead.
+func readGoSources(ctx context.Context, ref fileReader, cfg buildConfig) ([]goSource, error) {
+	root, err := ref.ReadDir(ctx, client.ReadDirRequest{Path: "/"})
+	if err != nil {
+		return nil, err
+	}
+	dirs := []string{""}
+	if slices.ContainsFunc(root, func(st *fstypes.Stat) bool { return st.Path == cmdDir && isDir(st) }) {
+		cmds, err := ref.ReadDir(ctx, client.ReadDirRequest{Path: cmdDir})
+		if err != nil {
+			return nil, err
+		}
+		for _, st := range cmds {
+			if isDir(st) {
+				dirs = append(dirs, path.Join(cmdDir, st.Path))
+			}
+		}
+	}
+	var files []goSource
+	for _, dir := range dirs {
+		entries := root
+		if dir != "" {
+			if entries, err = ref.ReadDir(ctx, client.ReadDirRequest{Path: dir, IncludePattern: "*.go"}); err != nil {
+				return nil, err
+			}
+		}
+		for _, st := range entries {
+			name := path.Base(st.Path)
+			if !os.FileMode(st.Mode).IsRegular() || !wantGoFile(name, cfg) {
+				continue
+			}
+			p := path.Join(dir, name)
+			head, err := ref.ReadFile(ctx, client.ReadRequest{Filename: p, Range: &client.FileRange{Length: maxHead}})
+			if err != nil {
+				return nil, err
+			}
+			files = append(files, goSource{Path: p, Head: head})
+		}
+	}
+	return files, nil
+}
+
+// isDir reports whether a stat is a directory's.
+func isDir(st *fstypes.Stat) bool {
+	return os.FileMode(st.Mode).IsDir()
+}
