@@ -145,6 +145,40 @@ type Runtime struct {
 	// Files are extra files or directories copied from the build context into
 	// the image.
 	Files []File `yaml:"files,omitempty" json:"files,omitempty"`
+
+	// Healthcheck is how a container engine checks that the program is
+	// healthy: the image config's Healthcheck (Dockerfile HEALTHCHECK).
+	Healthcheck Healthcheck `yaml:"healthcheck,omitempty" json:"healthcheck,omitempty"`
+}
+
+// Healthcheck is the image's health check. It runs a command in the
+// container, directly (exec form: scratch has no shell); exit status 0
+// means healthy, anything else unhealthy. Durations are Go durations like
+// "30s" or "1m30s"; a duration or retries left out (or 0) takes the
+// engine's default (Docker: interval 30s, timeout 30s, start_period 0,
+// start_interval 5s, retries 3).
+type Healthcheck struct {
+	// Command is the check: its first element is one of the binaries'
+	// names (run from /usr/local/bin) or an absolute path in the image,
+	// the rest its arguments, like [server, health].
+	Command []string `yaml:"command,omitempty" json:"command,omitempty"`
+
+	// Interval is the time between two checks.
+	Interval string `yaml:"interval,omitempty" json:"interval,omitempty"`
+
+	// Timeout is how long a check may run before it counts as failed.
+	Timeout string `yaml:"timeout,omitempty" json:"timeout,omitempty"`
+
+	// StartPeriod is the time the program gets to start: failed checks
+	// during it do not count.
+	StartPeriod string `yaml:"start_period,omitempty" json:"start_period,omitempty"`
+
+	// StartInterval is the time between two checks during StartPeriod.
+	StartInterval string `yaml:"start_interval,omitempty" json:"start_interval,omitempty"`
+
+	// Retries is how many checks in a row must fail for the container to
+	// be unhealthy.
+	Retries int `yaml:"retries,omitempty" json:"retries,omitempty"`
 }
 
 // File is a file or directory copied from the build context into the image.
