@@ -175,7 +175,7 @@ func unknownVar(tmpl *template.Template, n tparse.Node, name string) error {
 	_, context := tmpl.ErrorContext(n)
 	msg := fmt.Sprintf("build.ldflags uses %s, which is no variable", actionText(context))
 	if s := closest(name, LdflagsVarNames()); s != "" {
-		msg += fmt.Sprintf("; did you mean {{.%s}}?", s)
+		msg += fmt.Sprintf(" (did you mean {{.%s}}?)", s)
 	}
 	return fmt.Errorf("%s; the variables are %s", msg, varList())
 }

@@ -78,8 +78,8 @@ func TestLdflagsErrors(t *testing.T) {
 		name, ldflags string
 		want          []string // parts of the one message
 	}{
-		{"unknown variable", "-X main.v={{.Verison}}", []string{`build.ldflags uses "{{.Verison}}", which is no variable; did you mean {{.Version}}?`, "the variables are {{.Version}}, {{.Commit}}, {{.ShortCommit}}, {{.Source}} and {{.Date}}"}},
-		{"lower case", "-X main.c={{.commit}}", []string{`did you mean {{.Commit}}?`}},
+		{"unknown variable", "-X main.v={{.Verison}}", []string{`build.ldflags uses "{{.Verison}}", which is no variable (did you mean {{.Version}}?); the variables are {{.Version}}, {{.Commit}}, {{.ShortCommit}}, {{.Source}} and {{.Date}}`}},
+		{"lower case", "-X main.c={{.commit}}", []string{`(did you mean {{.Commit}}?)`}},
 		{"far off", "-X main.c={{.Branch}}", []string{`"{{.Branch}}", which is no variable; the variables are`}},
 		{"nested field", "-X main.v={{.Version.Major}}", []string{`build.ldflags holds "{{.Version.Major}}", which go-app does not expand`, "build.ldflags can use {{.Version}}"}},
 		{"dot", "-X main.v={{.}}", []string{`holds "{{.}}"`}},
@@ -125,7 +125,7 @@ func TestLoadLdflagsTemplate(t *testing.T) {
 	)
 	_, err := Load("go-app.yaml", []byte(data))
 	got := problemsOf(t, err)
-	if len(got) != 1 || !strings.HasPrefix(got[0], "4:12 build.ldflags uses \"{{.Versoin}}\", which is no variable; did you mean {{.Version}}?") {
+	if len(got) != 1 || !strings.HasPrefix(got[0], "4:12 build.ldflags uses \"{{.Versoin}}\", which is no variable (did you mean {{.Version}}?); the variables are") {
 		t.Errorf("problems %q", got)
 	}
 	var e *Error
