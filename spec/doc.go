@@ -61,7 +61,9 @@
 //	platforms: [linux/amd64, linux/arm64]
 //
 //	runtime:
-//	  # scratch (default) or any image reference.
+//	  # scratch (default) or any image reference. On an image, the labels
+//	  # org.opencontainers.image.base.name and base.digest name it and the
+//	  # digest it was pinned to.
 //	  base: scratch
 //	  # "UID" or "UID:GID", numeric on scratch (default "65532:65532");
 //	  # names like "app:app" need a base image that defines them.

@@ -80,6 +80,9 @@ type Go struct {
 type Build struct {
 	// Ldflags is passed as -ldflags; the go command splits it (quotes work as
 	// in the go command), no shell sees it. Example: "-s -w -X main.version=1.2.3".
+	// It is a template: {{.Version}}, {{.Commit}}, {{.ShortCommit}},
+	// {{.Source}} and {{.Date}} are replaced by the build's values (see
+	// LdflagsVars), like "-X main.version={{.Version}}".
 	Ldflags string `yaml:"ldflags,omitempty" json:"ldflags,omitempty"`
 
 	// Tags are the build tags, passed as -tags=a,b.
@@ -118,7 +121,9 @@ type Build struct {
 type Runtime struct {
 	// Base is the runtime base image: "scratch" (default) or any image
 	// reference. On scratch go-app adds CA certificates, zoneinfo,
-	// /etc/passwd, /etc/group and /tmp.
+	// /etc/passwd, /etc/group and /tmp. On an image, the labels
+	// org.opencontainers.image.base.name and base.digest record the
+	// reference (normalised) and the digest it was pinned to.
 	Base string `yaml:"base,omitempty" json:"base,omitempty"`
 
 	// User the program runs as, "UID" or "UID:GID" (default "65532:65532").
