@@ -3,6 +3,7 @@ package e2e
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"slices"
@@ -16,8 +17,10 @@ import (
 
 // TestRuntimeBaseImage builds on a base image instead of scratch: the base's
 // layers come first, then only the binaries (go-app adds no runtime files on
-// a base), the base's environment and labels are kept, and the program runs
-// on both platforms.
+// a base), the base's environment and labels are kept, the
+// org.opencontainers.image.base.name and base.digest labels name the base
+// and the digest it was pushed with, and the program runs on both
+// platforms.
 func TestRuntimeBaseImage(t *testing.T) {
 	needStack(t)
 	ctx, cancel := ctxFor(t, 15*time.Minute)
@@ -34,14 +37,24 @@ func TestRuntimeBaseImage(t *testing.T) {
 	writeFiles(t, baseDir, map[string]string{
 		"marker": "base marker\n",
 		"Dockerfile": "FROM scratch\nCOPY marker /etc/base-marker\n" +
-			"ENV BASE_MARKER=from-base PATH=/opt/base/bin:/usr/local/bin\nLABEL org.example.base=yes\n",
+			"ENV BASE_MARKER=from-base PATH=/opt/base/bin:/usr/local/bin\nLABEL org.example.base=yes\n" +
+			// Labels that describe the base, not the image built on it.
+			"LABEL org.opencontainers.image.source=https://example.com/base.git org.opencontainers.image.base.name=docker.io/library/debian:12\n",
 	})
+	metadataFile := filepath.Join(t.TempDir(), "metadata.json")
 	out, err := stack.Cmd(ctx, "", nil, "buildctl", "--addr", env.BuildkitHost, "build", "--progress=plain",
 		"--frontend", "dockerfile.v0", "--local", "context="+baseDir, "--local", "dockerfile="+baseDir,
 		"--opt", "platform="+strings.Join(bothPlatforms, ","),
-		"--output", "type=image,name="+base+",push=true,registry.insecure=true")
+		"--output", "type=image,name="+base+",push=true,registry.insecure=true",
+		"--metadata-file", metadataFile)
 	if err != nil {
 		t.Fatalf("pushing the base image: %v\n%s", err, stack.Tail(out, 40))
+	}
+	var pushed struct {
+		Digest string `json:"containerimage.digest"`
+	}
+	if b, err := os.ReadFile(metadataFile); err != nil || json.Unmarshal(b, &pushed) != nil || !strings.HasPrefix(pushed.Digest, "sha256:") {
+		t.Fatalf("no image digest in buildctl's metadata file (%v): %s", err, b)
 	}
 
 	dir := t.TempDir()
@@ -78,6 +91,17 @@ func TestRuntimeBaseImage(t *testing.T) {
 			}
 			if c.Labels["org.example.base"] != "yes" || c.Labels["org.opencontainers.image.title"] != "onbase" {
 				t.Errorf("labels = %v, want the base's and go-app's", c.Labels)
+			}
+			// The base is pushed under a registry host, so the normalised
+			// name is the reference as written.
+			if got := c.Labels["org.opencontainers.image.base.name"]; got != base {
+				t.Errorf("label org.opencontainers.image.base.name = %q, want %q", got, base)
+			}
+			if got := c.Labels["org.opencontainers.image.base.digest"]; got != pushed.Digest {
+				t.Errorf("label org.opencontainers.image.base.digest = %q, want the pushed base's %q", got, pushed.Digest)
+			}
+			if got, ok := c.Labels["org.opencontainers.image.source"]; ok {
+				t.Errorf("label org.opencontainers.image.source = %q, the base's own: want none (the build has no vcs:source)", got)
 			}
 			if c.User != "65532:65532" || !slices.Equal(c.Entrypoint, []string{"/usr/local/bin/onbase"}) {
 				t.Errorf("user %q entrypoint %q", c.User, c.Entrypoint)

@@ -135,7 +135,7 @@ func Build(ctx context.Context, c client.Client) (_ *client.Result, err error) {
 		}
 		res, err := gollb.Convert(opt)
 		if err != nil {
-			return nil, err
+			return nil, withSpecSource(err, src.SourceMap)
 		}
 		def, err := res.State.Marshal(ctx, append([]llb.ConstraintsOpt{llb.Platform(opt.TargetPlatform)}, marshalOpts...)...)
 		if err != nil {

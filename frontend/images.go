@@ -61,7 +61,7 @@ func resolveImage(ctx context.Context, c client.Client, bc *dockerui.Client, ref
 		}
 	}
 	st := llb.Image(pinned, llb.Platform(p), llb.WithCustomName("load "+name))
-	return &gollb.Image{Ref: ref, State: st, Config: img}, nil
+	return &gollb.Image{Ref: ref, Digest: dgst, State: st, Config: img}, nil
 }
 
 // resolveFrontendImage resolves the image this frontend runs from (the

@@ -29,6 +29,7 @@ import (
 	"github.com/moby/buildkit/client/llb"
 	"github.com/moby/buildkit/solver/pb"
 	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
+	digest "github.com/opencontainers/go-digest"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 )
 
@@ -45,6 +46,9 @@ const (
 type Image struct {
 	// Ref is the reference the user wrote (used in op names).
 	Ref string
+	// Digest is the manifest (or index) digest State is pinned to, when
+	// known.
+	Digest digest.Digest
 	// State is the image's root filesystem, usually llb.Image pinned by digest.
 	State llb.State
 	// Config is the image config; its Env is applied to steps run in it.
@@ -85,7 +89,8 @@ type Options struct {
 	Labels map[string]string
 }
 
-// Metadata are facts about the source that become OCI labels.
+// Metadata are facts about the source that become OCI labels and the
+// values of build.ldflags' variables (see LdflagsVars).
 type Metadata struct {
 	Version  string // org.opencontainers.image.version
 	Revision string // org.opencontainers.image.revision
@@ -111,6 +116,11 @@ func Convert(opt Options) (*Result, error) {
 	if opt.Spec == nil || len(opt.Spec.Binaries) == 0 {
 		return nil, errors.New("llb: spec has no binaries (FillDefaults not called?)")
 	}
+	s, err := stamped(opt)
+	if err != nil {
+		return nil, err
+	}
+	opt.Spec = s
 	target := platforms.Normalize(opt.TargetPlatform)
 	goEnv, err := GoEnv(target)
 	if err != nil {

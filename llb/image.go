@@ -22,6 +22,9 @@ func imageConfig(opt Options, target ocispecs.Platform) (*dockerspec.DockerOCIIm
 		base := *opt.Base.Config
 		img.Config = base.Config
 		img.Config.Labels = maps.Clone(base.Config.Labels)
+		for _, k := range ownLabels {
+			delete(img.Config.Labels, k)
+		}
 		img.Config.Env = append([]string(nil), base.Config.Env...)
 	}
 	created := opt.Now.UTC()
@@ -52,7 +55,10 @@ func imageConfig(opt Options, target ocispecs.Platform) (*dockerspec.DockerOCIIm
 			img.Config.ExposedPorts[p] = struct{}{}
 		}
 	}
-	img.Config.Labels = mergeLabels(img.Config.Labels, ociLabels(opt, created), s.Labels, opt.Labels)
+	if hc := healthcheck(s); hc != nil {
+		img.Config.Healthcheck = hc
+	}
+	img.Config.Labels = mergeLabels(img.Config.Labels, ociLabels(opt, created), baseLabels(opt.Base), s.Labels, opt.Labels)
 	return img, nil
 }
 

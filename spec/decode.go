@@ -71,6 +71,13 @@ func (d *decoder) decodeValue(n *yaml.Node, v reflect.Value, at Position, path, 
 		if b, ok = boolValue(n); ok {
 			v.SetBool(b)
 		}
+	case reflect.Int:
+		var i int64
+		if i, ok = intValue(n); ok && !v.OverflowInt(i) {
+			v.SetInt(i)
+		} else {
+			ok = false
+		}
 	case reflect.Slice:
 		if ok = n.Kind == yaml.SequenceNode; ok {
 			d.decodeList(n, v, path, pattern)
@@ -200,6 +207,19 @@ func boolValue(n *yaml.Node) (value, ok bool) {
 		return false, true
 	}
 	return false, false
+}
+
+// intValue returns the integer scalar n holds. Quoted numbers are not
+// integers.
+func intValue(n *yaml.Node) (int64, bool) {
+	if n.Kind != yaml.ScalarNode || n.ShortTag() != "!!int" {
+		return 0, false
+	}
+	var i int64
+	if err := n.Decode(&i); err != nil {
+		return 0, false
+	}
+	return i, true
 }
 
 // position is where node n starts.

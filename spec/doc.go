@@ -38,7 +38,10 @@
 //
 //	build:
 //	  # Passed as -ldflags; the go command splits it, no shell sees it.
-//	  ldflags: -s -w -X main.version=1.2.3
+//	  # {{.Version}}, {{.Commit}}, {{.ShortCommit}}, {{.Source}} and
+//	  # {{.Date}} are replaced by the build's values (see "Version
+//	  # stamping" below).
+//	  ldflags: -X main.version={{.Version}} -X main.commit={{.Commit}} -X main.date={{.Date}}
 //	  # Build tags, passed as -tags=netgo,osusergo.
 //	  tags: [netgo, osusergo]
 //	  # Extra environment of go build. GOOS, GOARCH, GOARM, GOAMD64,
@@ -64,7 +67,9 @@
 //	platforms: [linux/amd64, linux/arm64]
 //
 //	runtime:
-//	  # scratch (default) or any image reference.
+//	  # scratch (default) or any image reference. On an image, the labels
+//	  # org.opencontainers.image.base.name and base.digest name it and the
+//	  # digest it was pinned to.
 //	  base: scratch
 //	  # "UID" or "UID:GID", numeric on scratch (default "65532:65532");
 //	  # names like "app:app" need a base image that defines them.
@@ -85,6 +90,17 @@
 //	  files:
 //	    - src: config/app.yaml
 //	      dst: /etc/app/
+//	  # The image's health check (Dockerfile HEALTHCHECK), run directly, in
+//	  # exec form: command's first element is a binary's name (run from
+//	  # /usr/local/bin) or an absolute path. Go durations; a duration or
+//	  # retries left out takes the engine's default.
+//	  healthcheck:
+//	    command: [server, health]
+//	    interval: 30s
+//	    timeout: 5s
+//	    start_period: 10s
+//	    start_interval: 1s
+//	    retries: 3
 //
 //	# Image labels; --label values win over these.
 //	labels:
@@ -120,6 +136,30 @@
 // `go build`, so //go:build ignore files never count. Deeper directories
 // (./cmd/NAME/sub, ./internal/...) are not looked at. A spec that sets
 // main or binaries reads nothing for this.
+//
+// # Version stamping
+//
+// build.ldflags is a Go text/template that may hold only text, variables
+// written {{.Name}}, and string constants like {{"{{"}} for literal braces
+// (no functions, conditions or pipelines). The variables (LdflagsVars):
+//
+//   - {{.Version}}: the VERSION build argument, as given (a leading "v" is
+//     kept); "dev" without one. buildx sends no git tag: pass it, like
+//     --build-arg VERSION=$(git describe --tags).
+//   - {{.Commit}}: the full commit hash buildx sends for a build context
+//     in a git work tree (vcs:revision); "none" without one.
+//   - {{.ShortCommit}}: its first 7 characters; "none" without one.
+//   - {{.Source}}: the URL of the git remote (vcs:source); empty without.
+//   - {{.Date}}: SOURCE_DATE_EPOCH as RFC 3339 in UTC, like
+//     2023-11-14T22:13:20Z; without it 1970-01-01T00:00:00Z, never the
+//     build time, so that the same source keeps the same -ldflags and the
+//     go command's build cache.
+//
+// The same values, when the build gives them, become the labels
+// org.opencontainers.image.version, revision, source and created. An
+// unknown variable is an error at the position of build.ldflags, as is a
+// value that holds spaces or quotes (the go command would split -ldflags
+// there).
 //
 // # Using a spec
 //

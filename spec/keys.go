@@ -63,7 +63,7 @@ var expectations = map[string]string{
 	"go.version":          `a Go version, like "1.26"`,
 	"go.image":            "an image reference, like golang:1.26",
 	"build":               `a map, like {ldflags: "-s -w", tags: [netgo]}`,
-	"build.ldflags":       `a string, like "-s -w"`,
+	"build.ldflags":       `a string, like "-s -w" (quote one that starts with {{)`,
 	"build.tags":          "a list of strings, like [netgo, osusergo]",
 	"build.private":       `a list of module path patterns, like [example.com/private, "*.corp.example.com"]`,
 	"build.private.*":     "a module path pattern, like example.com/private",
@@ -92,6 +92,15 @@ var expectations = map[string]string{
 	"runtime.files.*.dst": "an absolute path in the image, like /etc/app/",
 	"labels":              "a map of names to values, like {org.example.team: web}",
 	"labels.*":            "a string",
+
+	"runtime.healthcheck":                `a map, like {command: [server, health], interval: 30s}`,
+	"runtime.healthcheck.command":        "a list of strings, like [server, health]",
+	"runtime.healthcheck.command.*":      "a string",
+	"runtime.healthcheck.interval":       "a duration, like 30s",
+	"runtime.healthcheck.timeout":        "a duration, like 5s",
+	"runtime.healthcheck.start_period":   "a duration, like 10s",
+	"runtime.healthcheck.start_interval": "a duration, like 1s",
+	"runtime.healthcheck.retries":        "a whole number, like 3",
 }
 
 // expected says what the value at pattern must be.

@@ -79,7 +79,10 @@ type Go struct {
 // Build holds the options passed to `go build`.
 type Build struct {
 	// Ldflags is passed as -ldflags; the go command splits it (quotes work as
-	// in the go command), no shell sees it. Example: "-s -w -X main.version=1.2.3".
+	// in the go command), no shell sees it. Example: "-X main.version=1.2.3".
+	// It is a template: {{.Version}}, {{.Commit}}, {{.ShortCommit}},
+	// {{.Source}} and {{.Date}} are replaced by the build's values (see
+	// LdflagsVars), like "-X main.version={{.Version}}".
 	Ldflags string `yaml:"ldflags,omitempty" json:"ldflags,omitempty"`
 
 	// Tags are the build tags, passed as -tags=a,b.
@@ -124,7 +127,9 @@ type Build struct {
 type Runtime struct {
 	// Base is the runtime base image: "scratch" (default) or any image
 	// reference. On scratch go-app adds CA certificates, zoneinfo,
-	// /etc/passwd, /etc/group and /tmp.
+	// /etc/passwd, /etc/group and /tmp. On an image, the labels
+	// org.opencontainers.image.base.name and base.digest record the
+	// reference (normalised) and the digest it was pinned to.
 	Base string `yaml:"base,omitempty" json:"base,omitempty"`
 
 	// User the program runs as, "UID" or "UID:GID" (default "65532:65532").
@@ -151,6 +156,40 @@ type Runtime struct {
 	// Files are extra files or directories copied from the build context into
 	// the image.
 	Files []File `yaml:"files,omitempty" json:"files,omitempty"`
+
+	// Healthcheck is how a container engine checks that the program is
+	// healthy: the image config's Healthcheck (Dockerfile HEALTHCHECK).
+	Healthcheck Healthcheck `yaml:"healthcheck,omitempty" json:"healthcheck,omitempty"`
+}
+
+// Healthcheck is the image's health check. It runs a command in the
+// container, directly (exec form: scratch has no shell); exit status 0
+// means healthy, anything else unhealthy. Durations are Go durations like
+// "30s" or "1m30s"; a duration or retries left out (or 0) takes the
+// engine's default (Docker: interval 30s, timeout 30s, start_period 0,
+// start_interval 5s, retries 3).
+type Healthcheck struct {
+	// Command is the check: its first element is one of the binaries'
+	// names (run from /usr/local/bin) or an absolute path in the image,
+	// the rest its arguments, like [server, health].
+	Command []string `yaml:"command,omitempty" json:"command,omitempty"`
+
+	// Interval is the time between two checks.
+	Interval string `yaml:"interval,omitempty" json:"interval,omitempty"`
+
+	// Timeout is how long a check may run before it counts as failed.
+	Timeout string `yaml:"timeout,omitempty" json:"timeout,omitempty"`
+
+	// StartPeriod is the time the program gets to start: failed checks
+	// during it do not count.
+	StartPeriod string `yaml:"start_period,omitempty" json:"start_period,omitempty"`
+
+	// StartInterval is the time between two checks during StartPeriod.
+	StartInterval string `yaml:"start_interval,omitempty" json:"start_interval,omitempty"`
+
+	// Retries is how many checks in a row must fail for the container to
+	// be unhealthy.
+	Retries int `yaml:"retries,omitempty" json:"retries,omitempty"`
 }
 
 // File is a file or directory copied from the build context into the image.

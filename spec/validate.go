@@ -140,6 +140,7 @@ func (v *validator) binaries() {
 	}
 	if known {
 		v.entrypoint(names)
+		v.healthcheckCommand(names)
 	}
 }
 
@@ -281,6 +282,7 @@ func (v *validator) build() {
 		v.add(v.at("build.cgo"), "a cgo binary needs a libc, which scratch does not have; set runtime.base to an image with a libc or drop build.cgo")
 	}
 	v.private()
+	v.ldflags()
 }
 
 // The type-error hints of build.private, next to its checks.
@@ -388,6 +390,7 @@ func (v *validator) runtime() {
 	for i, f := range r.Files {
 		v.file("runtime.files."+strconv.Itoa(i), f)
 	}
+	v.healthcheck()
 }
 
 // user checks runtime.user: numeric on scratch, names allowed elsewhere.

@@ -3,7 +3,9 @@
 // It answers GET / with the platform it runs on and GET /healthz with "ok".
 // "hello selfcheck" prints one line of JSON describing the runtime
 // environment it finds in the image (user, time zones, certificates, /tmp)
-// and exits.
+// and exits. "hello health" GETs /healthz of the server running in the same
+// container and exits 0 when it answers 200, else 1: the image's
+// HEALTHCHECK, which needs no curl or shell in the image.
 package main
 
 import (
@@ -12,6 +14,7 @@ import (
 	"flag"
 	"fmt"
 	"log"
+	"net"
 	"net/http"
 	"os"
 	"os/user"
@@ -25,6 +28,9 @@ func main() {
 			log.Fatal(err)
 		}
 		return
+	}
+	if len(os.Args) > 1 && os.Args[1] == "health" {
+		os.Exit(health(os.Args[2:]))
 	}
 
 	addr := flag.String("addr", ":8080", "address to listen on")
@@ -94,4 +100,37 @@ func selfcheck() report {
 		r.User = u.Username
 	}
 	return r
+}
+
+// health GETs /healthz of the server listening on -addr (the server's
+// -addr; an address without a host means this machine) and returns the
+// exit status: 0 when it answers 200, 1 otherwise (Docker reserves 2).
+func health(args []string) int {
+	fs := flag.NewFlagSet("health", flag.ContinueOnError)
+	addr := fs.String("addr", ":8080", "address the server listens on")
+	timeout := fs.Duration("timeout", 3*time.Second, "how long to wait for the answer")
+	if err := fs.Parse(args); err != nil {
+		return 1
+	}
+	host, port, err := net.SplitHostPort(*addr)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "health: -addr %q: %v\n", *addr, err)
+		return 1
+	}
+	if host == "" {
+		host = "127.0.0.1"
+	}
+	client := &http.Client{Timeout: *timeout}
+	resp, err := client.Get("http://" + net.JoinHostPort(host, port) + "/healthz")
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "health: %v\n", err)
+		return 1
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		fmt.Fprintf(os.Stderr, "health: /healthz answered %s\n", resp.Status)
+		return 1
+	}
+	fmt.Println("healthy")
+	return 0
 }
