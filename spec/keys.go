@@ -91,6 +91,14 @@ var expectations = map[string]string{
 	"runtime.files.*.dst": "an absolute path in the image, like /etc/app/",
 	"labels":              "a map of names to values, like {org.example.team: web}",
 	"labels.*":            "a string",
+	"test":                "a map, like {packages: [./...], flags: [-short]}",
+	"test.packages":       "a list of packages, like [./..., ./cmd/...]",
+	"test.packages.*":     "a package pattern, like ./...",
+	"test.flags":          "a list of go test flags, like [-count=1, -short]",
+	"test.flags.*":        "a go test flag, like -run=TestAPI",
+	"test.env":            "a map of names to values, like {APP_ENV: test}",
+	"test.env.*":          "a string",
+	"test.race":           "true or false",
 }
 
 // expected says what the value at pattern must be.
