@@ -9,6 +9,7 @@ import (
 	"github.com/containerd/platforms"
 	"github.com/goappfrontend/go-app/spec"
 	"github.com/moby/buildkit/client/llb"
+	"github.com/moby/buildkit/solver/pb"
 	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 )
@@ -66,17 +67,22 @@ func minimalImage(opt Options, target ocispecs.Platform) *dockerspec.DockerOCIIm
 	return img
 }
 
-// TestLog is the file of the test target's result: the output of go test.
-const TestLog = "test.log"
+// The test step's files.
+const (
+	// TestLog is the file of the test target's result: the output of go
+	// test.
+	TestLog = "test.log"
+	// TestOutputDir is where the test step writes TestLog; the step's
+	// output mount.
+	TestOutputDir = outDir
+	// TestRunner is the program the test step runs (its first argument).
+	TestRunner = helperDir + "/gotest"
+)
 
 // gotestSource is the program that runs go test and keeps its output.
 //
 //go:embed gotest/main.go
 var gotestSource []byte
-
-// testRunner is where the compiled gotest program is mounted in the test
-// step.
-const testRunner = helperDir + "/gotest"
 
 // GoTestArgs is the argument vector of `go test` for the test target:
 // -trimpath and -tags as the build has them, -race when test.race is set,
@@ -123,22 +129,23 @@ func TestEnv(s *spec.Spec) []string {
 
 // Test returns the test target: `go test` run once, on the build platform,
 // after the module download and with the build's Go cache mounts, through
-// a small runner that keeps its output. The returned state holds /TestLog
-// when every test passed; a failing test fails the step (and the build),
-// with go test's output in the step's progress.
+// a small runner that keeps its output. The result's state holds /TestLog
+// when every test passed, its image config the build platform; a failing
+// test fails the step (and the build), with go test's output in the step's
+// progress.
 //
 // The step gets no credentials: the module download has already fetched
 // every module the tests need, and test code should not see the netrc
 // secret or the SSH agent. The build context is mounted writable, for
 // tests that write next to their sources, and what they write is dropped.
-// When the spec has a test section, the step points at it.
-func Test(opt Options) (llb.State, error) {
+// When the spec has a test section, the step points at its lines.
+func Test(opt Options) (*Result, error) {
 	if opt.Spec == nil {
-		return llb.State{}, errors.New("llb: no spec")
+		return nil, errors.New("llb: no spec")
 	}
 	s := opt.Spec
 	b := newBuilder(opt)
-	args := append([]string{testRunner, "-log", outDir + "/" + TestLog, "--"}, GoTestArgs(s)...)
+	args := append([]string{TestRunner, "-log", outDir + "/" + TestLog, "--"}, GoTestArgs(s)...)
 	name := platformName(b.opt.BuildPlatform) + " go test"
 	if s.Test.Race {
 		name += " -race"
@@ -148,11 +155,12 @@ func Test(opt Options) (llb.State, error) {
 		llb.AddMount(srcDir, opt.Context, llb.ForceNoOutput),
 		llb.AddMount(helperDir, b.testRunner(), llb.Readonly),
 	}
-	for _, l := range b.location(s.Source.Pos("test")) {
+	for _, l := range b.section("test") {
 		opts = append(opts, l)
 	}
 	run := b.exec(b.root, name, args, TestEnv(s), opts...)
-	return run.AddMount(outDir, llb.Scratch()), nil
+	st := run.AddMount(outDir, llb.Scratch())
+	return &Result{State: st, Image: minimalImage(opt, platforms.Normalize(opt.BuildPlatform))}, nil
 }
 
 // testRunner compiles the gotest program on the plain toolchain image: it
@@ -167,4 +175,17 @@ func (b *builder) testRunner() llb.State {
 		llb.Dir(helperDir),
 		llb.AddMount(helperDir, src, llb.Readonly))
 	return run.AddMount(outDir, llb.Scratch())
+}
+
+// section points an op at the lines of a top-level section of the spec,
+// when a source map is set and the spec has the section.
+func (b *builder) section(key string) []llb.ConstraintsOpt {
+	first, last, ok := b.opt.Spec.Source.Lines(key)
+	if b.opt.SourceMap == nil || !ok {
+		return nil
+	}
+	return []llb.ConstraintsOpt{b.opt.SourceMap.Location([]*pb.Range{{
+		Start: &pb.Position{Line: int32(first)},
+		End:   &pb.Position{Line: int32(last)},
+	}})}
 }

@@ -90,23 +90,27 @@ func TestBinariesTargetWithoutEpoch(t *testing.T) {
 
 func testTarget(t *testing.T, opt Options) (*graph, *pb.Definition) {
 	t.Helper()
-	st, err := Test(opt)
+	res, err := Test(opt)
 	if err != nil {
 		t.Fatal(err)
 	}
-	def, err := st.Marshal(context.Background(), llb.Platform(opt.BuildPlatform))
+	if p := res.Image.Platform; p.OS != opt.BuildPlatform.OS || p.Architecture != opt.BuildPlatform.Architecture || res.Image.Config.Entrypoint != nil {
+		t.Errorf("test result config %+v, want the build platform and nothing to run", res.Image)
+	}
+	def, err := res.State.Marshal(context.Background(), llb.Platform(opt.BuildPlatform))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return marshal(t, st, opt.BuildPlatform), def.ToPB()
+	return marshal(t, res.State, opt.BuildPlatform), def.ToPB()
 }
 
 func TestTestTarget(t *testing.T) {
 	s := privateSpec()
 	s.Test = spec.Test{Packages: []string{"./...", "./internal/x"}, Flags: []string{"-count=1", "-run=$(id); touch /x"}, Env: map[string]string{"APP_ENV": "test", "GOEXPERIMENT": "none"}}
-	s.Source.Positions["test"] = spec.Position{Line: 6, Column: 1}
+	s.Source.Data = []byte("# syntax=x\nmain: ./cmd/server\nbuild:\n  private: [x]\n\ntest:\n  flags: [-count=1]\n  race: false\n\nlabels: {a: b}\n")
+	s.Source.Positions["test"] = spec.Position{Line: 7, Column: 3}
 	opt := testOptions(s, arm64) // the target platform does not matter
-	opt.SourceMap = llb.NewSourceMap(nil, "go-app.yaml", "YAML", []byte("# syntax=x\nmain: ./cmd/server\nbuild:\n  private: [x]\n\ntest:\n  flags: [-count=1]\n"))
+	opt.SourceMap = llb.NewSourceMap(nil, "go-app.yaml", "YAML", s.Source.Data)
 	g, def := testTarget(t, opt)
 
 	dgst, op := g.named(t, "[linux/amd64] go test ./... ./internal/x")
@@ -164,10 +168,11 @@ func TestTestTarget(t *testing.T) {
 	if runner == nil || !runner.Readonly || g.names[digest.Digest(op.Inputs[runner.Input].Digest)] != "go-app test runner" {
 		t.Fatalf("/go-app = %v, want the test runner, read-only", runner)
 	}
-	// The step points at the test section.
+	// The step points at the lines of the test section.
 	loc := def.Source.Locations[string(dgst)]
-	if loc == nil || len(loc.Locations) != 1 || loc.Locations[0].Ranges[0].Start.Line != 6 {
-		t.Errorf("go test points at %v, want line 6", loc)
+	if loc == nil || len(loc.Locations) != 1 || len(loc.Locations[0].Ranges) != 1 ||
+		loc.Locations[0].Ranges[0].Start.Line != 6 || loc.Locations[0].Ranges[0].End.Line != 8 {
+		t.Errorf("go test points at %v, want lines 6 to 8", loc)
 	}
 
 	// The runner: built once per toolchain, from the embedded source.
@@ -261,11 +266,11 @@ func TestTargetsOfSeeds(t *testing.T) {
 		if _, err := res.State.Marshal(context.Background(), llb.Platform(arm64)); err != nil {
 			t.Fatalf("binaries target: %v\n%s", err, seed)
 		}
-		st, err := Test(opt)
+		tr, err := Test(opt)
 		if err != nil {
 			t.Fatalf("test target: %v\n%s", err, seed)
 		}
-		if _, err := st.Marshal(context.Background(), llb.Platform(amd64)); err != nil {
+		if _, err := tr.State.Marshal(context.Background(), llb.Platform(amd64)); err != nil {
 			t.Fatalf("test target: %v\n%s", err, seed)
 		}
 	}
