@@ -30,7 +30,9 @@ const (
 )
 
 // Build is the gateway entry point: go-app.yaml in the build context's
-// dockerfile source (the -f file) to one image per target platform.
+// dockerfile source (the -f file) to one image per target platform, or to
+// the target --target names (see allTargets). Subrequests (--call) are
+// answered before anything is built.
 func Build(ctx context.Context, c client.Client) (_ *client.Result, err error) {
 	defer recoverPanic(&err)
 	bc, err := dockerui.NewClient(c)
@@ -38,6 +40,13 @@ func Build(ctx context.Context, c client.Client) (_ *client.Result, err error) {
 		return nil, err
 	}
 	src, err := bc.ReadEntrypoint(ctx, "YAML")
+	if err != nil {
+		return nil, err
+	}
+	if res, ok, err := handleSubrequest(ctx, c, bc, src); err != nil || ok {
+		return res, err
+	}
+	target, err := parseTarget(bc.Target)
 	if err != nil {
 		return nil, err
 	}
@@ -120,11 +129,18 @@ func Build(ctx context.Context, c client.Client) (_ *client.Result, err error) {
 		marshalOpts = append(marshalOpts, llb.IgnoreCache)
 	}
 
+	if target.name == targetTest.name {
+		return buildTest(ctx, c, bc, src, base, marshalOpts)
+	}
+
 	rb, err := bc.Build(ctx, recoverBuildFunc(func(ctx context.Context, platform *ocispecs.Platform, idx int) (*dockerui.BuildResult, error) {
 		opt := base
 		opt.TargetPlatform = buildPlatform
 		if platform != nil {
 			opt.TargetPlatform = *platform
+		}
+		if target.name == targetBinaries.name {
+			return buildBinaries(ctx, c, bc, opt, src.SourceMap, marshalOpts)
 		}
 		if s.Runtime.Base != spec.DefaultBase {
 			img, err := resolveImage(ctx, c, bc, s.Runtime.Base, opt.TargetPlatform, "runtime base")

@@ -27,6 +27,7 @@ const fallbackName = "app"
 //   - go.version comes from go.mod (see Module.GoVersion), go.image is
 //     DefaultImageRepo:<go.version>;
 //   - build.strip and build.trimpath are true;
+//   - test.packages is DefaultTestPackages (./...);
 //   - runtime.base is DefaultBase, runtime.user DefaultUser,
 //     runtime.workdir DefaultWorkdir and runtime.entrypoint the first
 //     binary.
@@ -64,6 +65,8 @@ func (s *Spec) FillDefaults(gomod []byte) error {
 		trimpath := true
 		s.Build.Trimpath = &trimpath
 	}
+
+	s.fillTestDefaults()
 
 	r := &s.Runtime
 	r.Base = cmp.Or(r.Base, DefaultBase)

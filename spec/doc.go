@@ -106,6 +106,24 @@
 //	labels:
 //	  org.opencontainers.image.description: the example server
 //
+//	# The test target (--target test): go test, once, on the build platform,
+//	# with the toolchain, module download, cache mounts, build.tags,
+//	# build.trimpath and build.env of the build (no credentials: the module
+//	# download has fetched every module the tests need).
+//	test:
+//	  # Packages to test, relative to the module root (default ./...).
+//	  packages: [./...]
+//	  # go test flags, each with its value after "=" (-run=TestAPI). -race,
+//	  # -c, -o, -n, -args and -C are refused.
+//	  flags: [-count=1, -short]
+//	  # Environment of go test, on top of build.env. CGO_ENABLED, GOOS,
+//	  # GOARCH, GOARM, GOAMD64, GOARM64 and GO386 are set by go-app.
+//	  env:
+//	    APP_ENV: test
+//	  # -race with CGO_ENABLED=1 (default false): needs a C compiler in the
+//	  # toolchain image, which the official golang images have.
+//	  race: false
+//
 // Numbers and booleans written where a string is expected are read as the
 // text they are written as (ports: [8080], version: 1.26, env values like
 // PORT: 8080); strip, trimpath and cgo must be true or false. Empty values (a key
@@ -172,12 +190,12 @@
 //  2. FillDefaults sets what the spec leaves out, from go.mod and go-app's
 //     defaults, and validates the result again: main becomes binaries[0],
 //     every binary gets a name, go.version and go.image, runtime.base,
-//     user, workdir and entrypoint, and build.strip and build.trimpath are set. Its errors
-//     (a missing or invalid go.mod, a duplicate binary name that comes from
-//     the module path) are Errors too. A spec without main and binaries
-//     must get its Main first (the frontend sets the package it found in
-//     the build context); FillDefaults reports one that still builds
-//     nothing.
+//     user, workdir and entrypoint, build.strip, build.trimpath and
+//     test.packages are set. Its errors (a missing or invalid go.mod, a
+//     duplicate binary name that comes from the module path) are Errors
+//     too. A spec without main and binaries must get its Main first (the
+//     frontend sets the package it found in the build context);
+//     FillDefaults reports one that still builds nothing.
 //
 // After both, every binary has a name and main is empty. Spec.Source holds
 // the file and the position of every value it set, for error messages of

@@ -89,14 +89,14 @@ func TestLoadErrors(t *testing.T) {
 			),
 			want: []string{
 				`2:1 unknown key "ports"; did you mean "runtime.ports"?`,
-				`3:1 unknown key "env"; did you mean "build.env" or "runtime.env"?`,
+				`3:1 unknown key "env"; did you mean "build.env" or "runtime.env" or "test.env"?`,
 				`5:3 unknown key "version" in runtime; did you mean "go.version"?`,
 			},
 		},
 		{
 			name: "unknown key without suggestion",
 			yaml: yamlText("main: ./cmd/server", "dockerfile: Dockerfile"),
-			want: []string{`2:1 unknown key "dockerfile"; valid keys are main, binaries, go, build, platforms, runtime, labels`},
+			want: []string{`2:1 unknown key "dockerfile"; valid keys are main, binaries, go, build, platforms, runtime, labels, test`},
 		},
 		{
 			name: "wrong types",

@@ -44,6 +44,10 @@ type Spec struct {
 	// sets itself.
 	Labels map[string]string `yaml:"labels,omitempty" json:"labels,omitempty"`
 
+	// Test holds the options of the test target (`--target test`), which
+	// runs `go test` once, on the build platform.
+	Test Test `yaml:"test,omitempty" json:"test,omitempty"`
+
 	// Source records where each value was found in the file; filled by Load.
 	Source SourceInfo `yaml:"-" json:"-"`
 }
@@ -226,4 +230,32 @@ type SourceInfo struct {
 // Position.
 func (s SourceInfo) Pos(path string) Position {
 	return s.Positions[path]
+}
+
+// DefaultTestPackages are the packages the test target tests when
+// test.packages is not set.
+var DefaultTestPackages = []string{"./..."}
+
+// Test holds the options of `go test` for the test target. The test target
+// uses the toolchain, module download, cache mounts, build.tags,
+// build.trimpath and build.env of the build; it runs on the build platform
+// (never emulated), once whatever --platform says.
+type Test struct {
+	// Packages are the packages to test, relative to the module root:
+	// "./...", "./internal/...", ".". Default: ["./..."].
+	Packages []string `yaml:"packages,omitempty" json:"packages,omitempty"`
+
+	// Flags are extra flags of `go test`, each one item with its value
+	// after "=": ["-count=1", "-short", "-run=TestAPI", "-timeout=5m"].
+	// A -tags here replaces build.tags for the tests (the go command takes
+	// the last one).
+	Flags []string `yaml:"flags,omitempty" json:"flags,omitempty"`
+
+	// Env is extra environment of `go test`, on top of build.env.
+	Env map[string]string `yaml:"env,omitempty" json:"env,omitempty"`
+
+	// Race runs the tests with the race detector (-race), which needs cgo:
+	// CGO_ENABLED=1 and a C compiler in the toolchain image (the official
+	// golang images have gcc).
+	Race bool `yaml:"race,omitempty" json:"race,omitempty"`
 }

@@ -54,6 +54,7 @@ func (s *Spec) Validate() Errors {
 	v.platforms()
 	v.runtime()
 	v.labels()
+	v.test()
 	return v.list.sorted()
 }
 

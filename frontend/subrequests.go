@@ -1,0 +1,225 @@
+package frontend
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/containerd/platforms"
+	gollb "github.com/goappfrontend/go-app/llb"
+	"github.com/goappfrontend/go-app/spec"
+	"github.com/moby/buildkit/client/llb"
+	"github.com/moby/buildkit/frontend/dockerui"
+	"github.com/moby/buildkit/frontend/gateway/client"
+	"github.com/moby/buildkit/frontend/subrequests/lint"
+	"github.com/moby/buildkit/frontend/subrequests/outline"
+	"github.com/moby/buildkit/frontend/subrequests/targets"
+	"github.com/moby/buildkit/solver/pb"
+	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
+)
+
+// handleSubrequest answers `docker buildx build --call targets|outline|
+// check` and frontend.subrequests.describe through dockerui. ok is false
+// for a normal build. targets and outline describe whatever the file
+// holds, even with problems; check reports them.
+func handleSubrequest(ctx context.Context, c client.Client, bc *dockerui.Client, src *dockerui.Source) (*client.Result, bool, error) {
+	return bc.HandleSubrequest(ctx, dockerui.RequestHandler{
+		ListTargets: func(ctx context.Context) (*targets.List, error) {
+			return listTargets(loadLenient(src), bc.BuildPlatforms), nil
+		},
+		Outline: func(ctx context.Context) (*outline.Outline, error) {
+			t, err := parseTarget(bc.Target)
+			if err != nil {
+				return nil, err
+			}
+			return outlineOf(t, loadLenient(src), bc.BuildOpts().Opts, bc.CacheIDNamespace), nil
+		},
+		Lint: func(ctx context.Context) (*lint.LintResults, error) {
+			if _, err := parseTarget(bc.Target); err != nil {
+				return nil, err
+			}
+			return check(ctx, c, bc, src.SourceMap)
+		},
+	})
+}
+
+// loadLenient loads the spec for the subrequests that describe the build:
+// what the file holds, even when it has problems.
+func loadLenient(src *dockerui.Source) *spec.Spec {
+	s, _ := spec.Load(src.SourceMap.Filename, src.SourceMap.Data)
+	return s
+}
+
+// listTargets is the answer to --call targets: the targets, each at the
+// place of the spec it is about. The test target names the platform it
+// runs on.
+func listTargets(s *spec.Spec, build []ocispecs.Platform) *targets.List {
+	l := &targets.List{Sources: [][]byte{s.Source.Data}}
+	for _, t := range allTargets {
+		tt := targets.Target{Name: t.name, Description: t.description, Default: t.name == targetImage.name}
+		switch t.name {
+		case targetImage.name:
+			tt.Base = cmp.Or(s.Runtime.Base, spec.DefaultBase)
+		case targetBinaries.name:
+			tt.Base = spec.DefaultBase
+		case targetTest.name:
+			tt.Base = s.Go.Image
+			if len(build) > 0 {
+				tt.Platform = platforms.FormatAll(platforms.Normalize(build[0]))
+			}
+		}
+		if rs := t.location(s); rs != nil {
+			tt.Location = &pb.Location{SourceIndex: 0, Ranges: rs}
+		}
+		l.Targets = append(l.Targets, tt)
+	}
+	return l
+}
+
+// A buildArg is a build argument go-app reads, for --call outline.
+type buildArg struct {
+	name        string
+	description string
+	targets     []string // the targets it changes
+}
+
+// buildArgs are the build arguments that change what go-app builds.
+var buildArgs = []buildArg{
+	{"VERSION", "The org.opencontainers.image.version label",
+		[]string{"image"}},
+	{"SOURCE_DATE_EPOCH", "Seconds since 1970: creation time and date of every file, for reproducible builds",
+		[]string{"image", "binaries"}},
+	{"BUILDKIT_CACHE_MOUNT_NS", "Prefix of the ids of the Go cache mounts",
+		[]string{"image", "binaries", "test"}},
+	{"BUILDKIT_MULTI_PLATFORM", "1 returns a multi-platform result even for one platform",
+		[]string{"image", "binaries"}},
+}
+
+// outlineOf is the answer to --call outline for target t: the build
+// arguments it reads, with the values this build passes, and the
+// credentials and cache mounts of its steps. The netrc secret and the SSH
+// agent are listed for every spec: the module download mounts both
+// (optional) whether or not build.private is set, since a private GOPROXY
+// in build.env needs them too.
+func outlineOf(t target, s *spec.Spec, opts map[string]string, cacheNS string) *outline.Outline {
+	o := &outline.Outline{Name: t.name, Description: t.description, Sources: [][]byte{s.Source.Data}}
+	for _, a := range buildArgs {
+		if slices.Contains(a.targets, t.name) {
+			o.Args = append(o.Args, outline.Arg{Name: a.name, Description: a.description, Value: opts["build-arg:"+a.name]})
+		}
+	}
+	var loc *pb.Location
+	if rs := ranges(s.Source.Pos("build.private")); rs != nil {
+		loc = &pb.Location{SourceIndex: 0, Ranges: rs}
+	}
+	o.Secrets = []outline.Secret{{Name: gollb.NetrcSecret, Location: loc}}
+	o.SSH = []outline.SSH{{Name: gollb.SSHAgentID, Location: loc}}
+	for _, id := range []string{"go-app-gomodcache", "go-app-gocache"} {
+		if cacheNS != "" {
+			id = cacheNS + "/" + id
+		}
+		o.Cache = append(o.Cache, outline.CacheMount{ID: id})
+	}
+	return o
+}
+
+// checkSummary ends the report of a spec with problems.
+const checkSummary = "%s has %d problem%s; a build would fail until %s fixed"
+
+// check is the answer to --call check: every problem a build would report
+// before it builds anything (see lintResults). It loads the spec strictly
+// and, when that succeeds, fills its defaults from go.mod, which it reads
+// alone from the build context.
+func check(ctx context.Context, c client.Client, bc *dockerui.Client, sm *llb.SourceMap) (*lint.LintResults, error) {
+	s, err := spec.Load(sm.Filename, sm.Data)
+	if err == nil {
+		buildCtx, cerr := bc.MainContext(ctx, llb.FollowPaths(moduleFiles), llb.SharedKeyHint("go-app check: go.mod"))
+		if cerr != nil {
+			return nil, cerr
+		}
+		mod, merr := readModule(ctx, c, *buildCtx)
+		if merr != nil {
+			return nil, merr
+		}
+		err = s.FillDefaults(mod.goMod)
+	}
+	return lintResults(sm, err)
+}
+
+// lintResults reports the problems of a spec (err, from spec.Load or
+// FillDefaults) for --call check: each as a warning with its place
+// (file:line:col) and, for the spec's own, the lines it is at, and, when
+// there is any, an error that makes buildx exit non-zero. Other errors are
+// returned as they are.
+func lintResults(sm *llb.SourceMap, err error) (*lint.LintResults, error) {
+	info := &pb.SourceInfo{Filename: sm.Filename, Language: sm.Language, Data: sm.Data}
+	if sm.Definition != nil {
+		info.Definition = sm.Definition.ToPB()
+	}
+	res := &lint.LintResults{Sources: []*pb.SourceInfo{info}}
+	const specIndex = 0
+	if err == nil {
+		return res, nil
+	}
+	var problems spec.Errors
+	if !errors.As(err, &problems) {
+		return nil, err
+	}
+	for _, e := range problems {
+		// Only problems of the spec show its lines. buildx prints every
+		// source of a check under the name of the -f file, so go.mod's
+		// problems carry their place in their text only.
+		index, rs := specIndex, ranges(e.Pos)
+		if rs == nil || e.Filename != displayName(sm.Filename) {
+			index, rs = -1, nil
+		}
+		rule, description := ruleOf(e)
+		res.Warnings = append(res.Warnings, lint.Warning{
+			RuleName:    rule,
+			Description: description,
+			Detail:      e.Error(),
+			Location:    &pb.Location{SourceIndex: int32(index), Ranges: rs},
+		})
+	}
+	n := len(res.Warnings)
+	plural, verb := "s", "they are"
+	if n == 1 {
+		plural, verb = "", "it is"
+	}
+	res.Error = &lint.BuildError{
+		Message:  fmt.Sprintf(checkSummary, displayName(sm.Filename), n, plural, verb),
+		Location: pb.Location{SourceIndex: specIndex},
+	}
+	return res, nil
+}
+
+// moduleFiles are the files check reads from the build context.
+var moduleFiles = []string{"go.mod", "vendor/modules.txt"}
+
+// displayName is the name of the spec file in messages, as package spec
+// writes it.
+func displayName(filename string) string {
+	return cmp.Or(filename, spec.DefaultFilename)
+}
+
+// ruleOf names the kind of a problem for --call check, with a short
+// description of the rule.
+func ruleOf(e *spec.Error) (rule, description string) {
+	switch {
+	case e.Filename == "go.mod":
+		return "InvalidGoMod", "go.mod must be a valid go.mod with a module line and a go line"
+	case strings.HasPrefix(e.Msg, "unknown key"):
+		return "UnknownKey", "Every key of go-app.yaml must be one go-app knows"
+	case strings.HasPrefix(e.Msg, "duplicate key"):
+		return "DuplicateKey", "A key may appear once in a map"
+	case strings.HasPrefix(e.Msg, "invalid YAML"), strings.HasPrefix(e.Msg, "cannot read the file"),
+		strings.HasPrefix(e.Msg, "the file holds"):
+		return "InvalidYAML", "go-app.yaml must be one YAML document"
+	case strings.Contains(e.Msg, " must be ") && strings.Contains(e.Msg, ", not "):
+		return "WrongType", "Every value must have the type its key expects"
+	}
+	return "InvalidValue", "Every value must be one go-app can build with"
+}

@@ -1,0 +1,66 @@
+// Command gotest runs the go test command line it is given and copies its
+// output, stdout and stderr in the order they come, both to its own stdout
+// (which BuildKit shows in the build progress) and to a log file (which
+// becomes the result of go-app's test target). It exits with the exit code
+// of go test, so a failing test fails the build step.
+//
+// Usage:
+//
+//	gotest -log /out/test.log -- go test -trimpath ./...
+//
+// go-app embeds this file, builds it once per toolchain image on the build
+// platform and runs it in the test step; it is never given a shell command
+// line, only the argument vector after "--". It uses only the standard
+// library.
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+)
+
+func main() {
+	logFile := flag.String("log", "", "file to copy the output of the command to")
+	flag.Parse()
+	os.Exit(run(*logFile, flag.Args(), os.Stdout, os.Stderr))
+}
+
+// run runs args with its output copied to stdout and to logFile, and
+// returns the exit code to exit with: the command's own, or 2 when it could
+// not be run.
+func run(logFile string, args []string, stdout, stderr io.Writer) int {
+	if logFile == "" || len(args) == 0 {
+		fmt.Fprintln(stderr, "usage: gotest -log FILE -- COMMAND [ARG...]")
+		return 2
+	}
+	f, err := os.OpenFile(logFile, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
+		fmt.Fprintf(stderr, "gotest: %v\n", err)
+		return 2
+	}
+	// One writer for both streams: exec.Cmd then writes them from one
+	// goroutine at a time, in the order the command wrote them.
+	out := io.MultiWriter(stdout, f)
+	cmd := exec.Command(args[0], args[1:]...)
+	cmd.Stdout = out
+	cmd.Stderr = out
+	runErr := cmd.Run()
+	if err := f.Close(); err != nil {
+		fmt.Fprintf(stderr, "gotest: %v\n", err)
+		return 2
+	}
+	var exit *exec.ExitError
+	switch {
+	case runErr == nil:
+		return 0
+	case errors.As(runErr, &exit) && exit.ExitCode() > 0:
+		return exit.ExitCode()
+	default:
+		fmt.Fprintf(stderr, "gotest: %v\n", runErr)
+		return 2
+	}
+}
