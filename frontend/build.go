@@ -78,8 +78,9 @@ func Build(ctx context.Context, c client.Client) (_ *client.Result, err error) {
 
 	buildPlatform := bc.BuildPlatforms[0]
 	opts := bc.BuildOpts().Opts
-	// The toolchain and, for scratch, the frontend's own image (whose binary
-	// writes the runtime files) are resolved at the same time.
+	// The toolchain and the frontend's own image, whose binary writes the
+	// runtime files of scratch images and runs the test target's go test,
+	// are resolved at the same time.
 	var toolchain, helper *gollb.Image
 	eg, ectx := errgroup.WithContext(ctx)
 	eg.Go(func() error {
@@ -90,7 +91,7 @@ func Build(ctx context.Context, c client.Client) (_ *client.Result, err error) {
 		toolchain = img
 		return nil
 	})
-	if s.Runtime.Base == spec.DefaultBase {
+	if s.Runtime.Base == spec.DefaultBase || target.name == targetTest.name {
 		eg.Go(func() error {
 			img, err := resolveFrontendImage(ectx, c, bc, opts[keySource], buildPlatform)
 			helper = img

@@ -178,7 +178,7 @@ func testFailure(ctx context.Context, c client.Client, err error) error {
 		return err
 	}
 	exec := se.Op.GetExec()
-	if exec == nil || len(exec.Meta.Args) == 0 || exec.Meta.Args[0] != gollb.TestRunner {
+	if exec == nil || !gollb.IsTestStep(exec.Meta.Args) {
 		return err // not go test: the download or the runner failed
 	}
 	msg := "go test failed (its output is above)"

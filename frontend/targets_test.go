@@ -111,7 +111,7 @@ func execFailure(args ...string) error {
 
 func TestTestFailure(t *testing.T) {
 	ctx := context.Background()
-	runner := []string{gollb.TestRunner, "-log", "/out/test.log", "--", "go", "test", "./..."}
+	runner := []string{"/go-app/bin/go-app-frontend", gollb.TestRunner, "-log", "/out/test.log", "--", "go", "test", "./..."}
 	log := []byte("--- FAIL: TestA\nFAIL\texample.com/x/a\t0.1s\nFAIL\texample.com/x/b [build failed]\nFAIL\n")
 
 	c := &fakeClient{ctr: &fakeContainer{files: map[string][]byte{"/" + gollb.TestLog: log}}}

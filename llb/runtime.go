@@ -40,9 +40,9 @@ func (b *builder) runtimeFiles() (llb.State, error) {
 	if err != nil {
 		return llb.State{}, err
 	}
-	h := b.opt.Helper
-	if h == nil || h.Config == nil || len(h.Config.Config.Entrypoint) == 0 || !strings.HasPrefix(h.Config.Config.Entrypoint[0], "/") {
-		return llb.State{}, errors.New("llb: the frontend image (Options.Helper) with an absolute entrypoint is needed for the runtime files")
+	bin, err := helperBinary(b.opt.Helper)
+	if err != nil {
+		return llb.State{}, err
 	}
 	var ro []llb.RunOption
 	for _, kv := range imageEnv(b.opt.Toolchain.Config) {
@@ -50,15 +50,25 @@ func (b *builder) runtimeFiles() (llb.State, error) {
 		ro = append(ro, llb.AddEnv(k, v))
 	}
 	run := b.opt.Toolchain.State.Run(append(ro,
-		llb.Args([]string{helperDir + h.Config.Config.Entrypoint[0], "mkrootfs",
+		llb.Args([]string{bin, "mkrootfs",
 			"-out", outDir, "-uid", strconv.Itoa(uid), "-gid", strconv.Itoa(gid)}),
 		llb.Dir("/"),
 		llb.AddEnv("GOTOOLCHAIN", "local"),
 		llb.Platform(b.opt.BuildPlatform),
-		llb.AddMount(helperDir, h.State, llb.Readonly),
+		llb.AddMount(helperDir, b.opt.Helper.State, llb.Readonly),
 		llb.WithCustomName("runtime files: CA certificates, zoneinfo, passwd, group, /tmp"),
 	)...)
 	return run.AddMount(outDir, llb.Scratch()), nil
+}
+
+// helperBinary is the path of the frontend binary (the frontend image's
+// entrypoint) where steps mount the frontend image: its mkrootfs and gotest
+// subcommands do the work no toolchain command does.
+func helperBinary(h *Image) (string, error) {
+	if h == nil || h.Config == nil || len(h.Config.Config.Entrypoint) == 0 || !strings.HasPrefix(h.Config.Config.Entrypoint[0], "/") {
+		return "", errors.New("llb: the frontend image (Options.Helper) with an absolute entrypoint is needed")
+	}
+	return helperDir + h.Config.Config.Entrypoint[0], nil
 }
 
 // stamp copies a tree into a new layer with every entry dated t, so the

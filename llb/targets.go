@@ -1,7 +1,6 @@
 package llb
 
 import (
-	_ "embed"
 	"errors"
 	"slices"
 	"strings"
@@ -75,14 +74,15 @@ const (
 	// TestOutputDir is where the test step writes TestLog; the step's
 	// output mount.
 	TestOutputDir = outDir
-	// TestRunner is the program the test step runs (its first argument).
-	TestRunner = helperDir + "/gotest"
+	// TestRunner is the subcommand of the frontend binary that the test
+	// step runs (its second argument): it runs go test and keeps its output.
+	TestRunner = "gotest"
 )
 
-// gotestSource is the program that runs go test and keeps its output.
-//
-//go:embed gotest/main.go
-var gotestSource []byte
+// IsTestStep tells whether an exec's arguments are those of the test step.
+func IsTestStep(args []string) bool {
+	return len(args) > 1 && strings.HasPrefix(args[0], helperDir+"/") && args[1] == TestRunner
+}
 
 // GoTestArgs is the argument vector of `go test` for the test target:
 // -trimpath and -tags as the build has them, -race when test.race is set,
@@ -144,8 +144,12 @@ func Test(opt Options) (*Result, error) {
 		return nil, errors.New("llb: no spec")
 	}
 	s := opt.Spec
+	bin, err := helperBinary(opt.Helper)
+	if err != nil {
+		return nil, err
+	}
 	b := newBuilder(opt)
-	args := append([]string{TestRunner, "-log", outDir + "/" + TestLog, "--"}, GoTestArgs(s)...)
+	args := append([]string{bin, TestRunner, "-log", outDir + "/" + TestLog, "--"}, GoTestArgs(s)...)
 	name := platformName(b.opt.BuildPlatform) + " go test"
 	if s.Test.Race {
 		name += " -race"
@@ -153,7 +157,7 @@ func Test(opt Options) (*Result, error) {
 	name += " " + strings.Join(testPackages(s), " ")
 	opts := []llb.RunOption{
 		llb.AddMount(srcDir, opt.Context, llb.ForceNoOutput),
-		llb.AddMount(helperDir, b.testRunner(), llb.Readonly),
+		llb.AddMount(helperDir, opt.Helper.State, llb.Readonly),
 	}
 	for _, l := range b.section("test") {
 		opts = append(opts, l)
@@ -161,20 +165,6 @@ func Test(opt Options) (*Result, error) {
 	run := b.exec(b.root, name, args, TestEnv(s), opts...)
 	st := run.AddMount(outDir, llb.Scratch())
 	return &Result{State: st, Image: minimalImage(opt, platforms.Normalize(opt.BuildPlatform))}, nil
-}
-
-// testRunner compiles the gotest program on the plain toolchain image: it
-// depends on neither the source nor go.mod and is built once per
-// toolchain. The returned state holds /gotest.
-func (b *builder) testRunner() llb.State {
-	src := llb.Scratch().File(llb.Mkfile("/gotest.go", 0o644, gotestSource, llb.WithCreatedTime(fileTime)),
-		llb.WithCustomName("go-app test runner source"), llb.Platform(b.opt.BuildPlatform))
-	run := b.exec(b.opt.Toolchain.State, "go-app test runner",
-		[]string{"go", "build", "-trimpath", "-o", outDir + "/gotest", helperDir + "/gotest.go"},
-		[]string{"CGO_ENABLED=0"},
-		llb.Dir(helperDir),
-		llb.AddMount(helperDir, src, llb.Readonly))
-	return run.AddMount(outDir, llb.Scratch())
 }
 
 // section points an op at the lines of a top-level section of the spec,

@@ -118,7 +118,7 @@ func TestTestTarget(t *testing.T) {
 	if op.Platform.Architecture != "amd64" {
 		t.Errorf("go test runs on %v, want the build platform", op.Platform)
 	}
-	wantArgs := []string{"/go-app/gotest", "-log", "/out/test.log", "--",
+	wantArgs := []string{"/go-app/bin/go-app-frontend", "gotest", "-log", "/out/test.log", "--",
 		"go", "test", "-trimpath", "-tags=netgo,osusergo", "-count=1", "-run=$(id); touch /x", "./...", "./internal/x"}
 	if !slices.Equal(e.Meta.Args, wantArgs) {
 		t.Errorf("args = %q\nwant   %q", e.Meta.Args, wantArgs)
@@ -165,8 +165,11 @@ func TestTestTarget(t *testing.T) {
 		t.Errorf("no /out output mount: %v", m)
 	}
 	runner := mountAt(e, "/go-app")
-	if runner == nil || !runner.Readonly || g.names[digest.Digest(op.Inputs[runner.Input].Digest)] != "go-app test runner" {
-		t.Fatalf("/go-app = %v, want the test runner, read-only", runner)
+	if runner == nil || !runner.Readonly {
+		t.Fatalf("/go-app = %v, want the frontend image, read-only", runner)
+	}
+	if src := g.input(t, op, runner.Input).GetSource(); src == nil || !strings.HasPrefix(src.Identifier, "docker-image://docker.io/goappfrontend/go-app:1@sha256:") {
+		t.Errorf("/go-app comes from %v, want the pinned frontend image", src)
 	}
 	// The step points at the lines of the test section.
 	loc := def.Source.Locations[string(dgst)]
@@ -175,21 +178,6 @@ func TestTestTarget(t *testing.T) {
 		t.Errorf("go test points at %v, want lines 6 to 8", loc)
 	}
 
-	// The runner: built once per toolchain, from the embedded source.
-	_, rop := g.named(t, "go-app test runner")
-	re := rop.GetExec()
-	if !slices.Equal(re.Meta.Args, []string{"go", "build", "-trimpath", "-o", "/out/gotest", "/go-app/gotest.go"}) {
-		t.Errorf("runner args = %q", re.Meta.Args)
-	}
-	if v, _ := envOf(re, "CGO_ENABLED"); v != "0" {
-		t.Errorf("runner CGO_ENABLED=%q, want 0", v)
-	}
-	if root := g.input(t, rop, mountAt(re, "/").Input).GetSource(); root == nil || !strings.HasPrefix(root.Identifier, "docker-image://docker.io/library/golang:1.26@sha256:") {
-		t.Errorf("runner is built on %v, want the pinned toolchain image", root)
-	}
-	if mk := g.input(t, rop, mountAt(re, "/go-app").Input).GetFile().Actions[0].GetMkfile(); mk == nil || string(mk.Data) != string(gotestSource) {
-		t.Error("runner source mount does not hold gotest/main.go")
-	}
 }
 
 func TestTestTargetRace(t *testing.T) {
@@ -201,7 +189,7 @@ func TestTestTargetRace(t *testing.T) {
 	g, def := testTarget(t, testOptions(s, amd64))
 	dgst, op := g.named(t, "[linux/amd64] go test -race ./...")
 	e := op.GetExec()
-	if !slices.Equal(e.Meta.Args[4:], []string{"go", "test", "-race", "./..."}) {
+	if !slices.Equal(e.Meta.Args[5:], []string{"go", "test", "-race", "./..."}) {
 		t.Errorf("args = %q", e.Meta.Args)
 	}
 	if v, _ := envOf(e, "CGO_ENABLED"); v != "1" {
@@ -256,6 +244,7 @@ func TestTargetsOfSeeds(t *testing.T) {
 		opt := Options{
 			Spec: s, BuildPlatform: amd64, TargetPlatform: arm64,
 			Toolchain: Image{Ref: s.Go.Image, State: llb.Image(s.Go.Image), Config: &dockerspec.DockerOCIImage{}},
+			Helper:    testHelper(),
 			Context:   llb.Local("context"),
 			SourceMap: llb.NewSourceMap(nil, "go-app.yaml", "YAML", []byte(seed)),
 		}

@@ -2,9 +2,10 @@
 // from the frontend image named on the first line of a go-app.yaml
 // ("# syntax=REGISTRY/go-app:1") and talks to it over the gateway API.
 //
-// The same binary, run as `go-app-frontend mkrootfs -out DIR`, writes the
-// runtime files of a scratch image; the frontend runs it that way inside
-// the build, from its own image.
+// The same binary has two subcommands the frontend runs inside the build,
+// from its own image: `go-app-frontend mkrootfs -out DIR` writes the
+// runtime files of a scratch image, and `go-app-frontend gotest -log FILE
+// -- go test ...` runs the test target's go test and keeps its output.
 package main
 
 import (
@@ -18,12 +19,17 @@ import (
 )
 
 func main() {
-	if len(os.Args) > 1 && os.Args[1] == "mkrootfs" {
-		if err := mkrootfs(os.Args[2:]); err != nil {
-			fmt.Fprintln(os.Stderr, "go-app-frontend mkrootfs:", err)
-			os.Exit(1)
+	if len(os.Args) > 1 {
+		switch os.Args[1] {
+		case "mkrootfs":
+			if err := mkrootfs(os.Args[2:]); err != nil {
+				fmt.Fprintln(os.Stderr, "go-app-frontend mkrootfs:", err)
+				os.Exit(1)
+			}
+			return
+		case "gotest":
+			os.Exit(gotest(os.Args[2:]))
 		}
-		return
 	}
 	if err := grpcclient.RunFromEnvironment(appcontext.Context(), frontend.Build); err != nil {
 		fmt.Fprintf(os.Stderr, "go-app: %v\n", err)

@@ -35,7 +35,7 @@ func TestRunCopiesOutputAndExitCode(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			log := filepath.Join(t.TempDir(), "test.log")
 			var stdout, stderr bytes.Buffer
-			code := run(log, []string{sh, "-c", tc.script}, &stdout, &stderr)
+			code := runTest(log, []string{sh, "-c", tc.script}, &stdout, &stderr)
 			if code != tc.code {
 				t.Errorf("exit code %d, want %d (stderr %q)", code, tc.code, stderr.String())
 			}
@@ -55,16 +55,16 @@ func TestRunCopiesOutputAndExitCode(t *testing.T) {
 
 func TestRunErrors(t *testing.T) {
 	var stderr bytes.Buffer
-	if code := run("", []string{"go"}, &bytes.Buffer{}, &stderr); code != 2 || !strings.Contains(stderr.String(), "usage") {
+	if code := runTest("", []string{"go"}, &bytes.Buffer{}, &stderr); code != 2 || !strings.Contains(stderr.String(), "usage") {
 		t.Errorf("no log file: exit %d, stderr %q", code, stderr.String())
 	}
 	stderr.Reset()
 	log := filepath.Join(t.TempDir(), "test.log")
-	if code := run(log, []string{filepath.Join(t.TempDir(), "missing")}, &bytes.Buffer{}, &stderr); code != 2 || !strings.Contains(stderr.String(), "gotest:") {
+	if code := runTest(log, []string{filepath.Join(t.TempDir(), "missing")}, &bytes.Buffer{}, &stderr); code != 2 || !strings.Contains(stderr.String(), "gotest:") {
 		t.Errorf("missing command: exit %d, stderr %q", code, stderr.String())
 	}
 	stderr.Reset()
-	if code := run(filepath.Join(t.TempDir(), "no", "dir", "test.log"), []string{"true"}, &bytes.Buffer{}, &stderr); code != 2 {
+	if code := runTest(filepath.Join(t.TempDir(), "no", "dir", "test.log"), []string{"true"}, &bytes.Buffer{}, &stderr); code != 2 {
 		t.Errorf("unwritable log: exit %d, stderr %q", code, stderr.String())
 	}
 }
