@@ -355,3 +355,40 @@ func TestDescriptions(t *testing.T) {
 		}
 	}
 }
+
+// FuzzSchemaAcceptsWhatLoadAccepts looks for a file that spec.Load accepts
+// and the schema rejects, starting from the corpus and the probes.
+func FuzzSchemaAcceptsWhatLoadAccepts(f *testing.F) {
+	for _, c := range corpus(f) {
+		f.Add([]byte(c.data))
+	}
+	for _, p := range probes {
+		f.Add([]byte(p))
+	}
+	outs, err := generate(filepath.Join(repoRoot(f), specDir))
+	if err != nil {
+		f.Fatal(err)
+	}
+	var schs []*schemacheck.Schema
+	for _, d := range []schemacheck.Draft{schemacheck.Declared, schemacheck.Draft7} {
+		s, err := schemacheck.Compile(outs[0].data, d)
+		if err != nil {
+			f.Fatal(err)
+		}
+		schs = append(schs, s)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if _, err := spec.Load("go-app.yaml", data); err != nil {
+			return
+		}
+		for _, s := range schs {
+			problems, err := s.ValidateYAML(data)
+			if err != nil {
+				t.Fatalf("spec.Load accepts it, but it does not convert to JSON: %v\n%q", err, data)
+			}
+			if len(problems) > 0 {
+				t.Fatalf("spec.Load accepts it, the schema rejects it:\n%s\n%q", join(problems), data)
+			}
+		}
+	})
+}
