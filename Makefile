@@ -1,6 +1,6 @@
 SHELL := /bin/bash
 
-.PHONY: test unit demo stack-up stack-down frontend bench
+.PHONY: test unit schema demo stack-up stack-down frontend bench
 
 # Everything: gofmt, go vet, unit tests, then the e2e tests against a local
 # BuildKit stack (brought up, and stopped again if this run started it).
@@ -10,6 +10,11 @@ test:
 # gofmt, go vet and the unit tests only; no daemon needed.
 unit:
 	hack/test.sh unit
+
+# spec/schema.json and docs/reference.md, from the types and doc comments
+# in spec/ (hack/test.sh fails while they are stale).
+schema:
+	go run ./hack/schemagen
 
 # The demo, against the local BuildKit stack.
 demo: stack-up

@@ -5,7 +5,8 @@
 #   hack/test.sh unit   step 1 only (no daemon needed)
 #   hack/test.sh e2e    steps 2-4 only
 #
-#   1. gofmt -l must list nothing, go vet ./..., the unit tests (every package but e2e/),
+#   1. gofmt -l must list nothing, go vet ./..., spec/schema.json and docs/reference.md
+#      must be what `make schema` writes, the unit tests (every package but e2e/),
 #      then every fuzz target (func FuzzX) for GOAPP_FUZZ_TIME (default 10s) each
 #   2. hack/stack.sh up: a local BuildKit stack (reused when it is already up;
 #      the frontend image is rebuilt from this tree either way)
@@ -48,6 +49,10 @@ run_unit() {
 	section "go vet ./..."
 	go vet ./...
 	echo "go vet: ok"
+
+	section "generated files: go run ./hack/schemagen -check"
+	go run ./hack/schemagen -check
+	echo "spec/schema.json, docs/reference.md: ok"
 
 	section "unit tests"
 	local module pkgs=()
