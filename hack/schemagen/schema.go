@@ -74,6 +74,9 @@ func schemaOf(n *node, used map[string]bool) (obj, error) {
 	case reflect.Bool:
 		s["type"] = boolTypes
 		s["pattern"] = boolText
+	case reflect.Int:
+		// spec/decode.go takes a YAML integer only (no quoted number).
+		s["type"] = []any{"integer", "null"}
 	case reflect.Slice:
 		items, err := schemaOf(n.elem, used)
 		if err != nil {

@@ -49,7 +49,7 @@ type treeBuilder struct {
 // item.
 func (b *treeBuilder) walk(n *node, inList bool) error {
 	switch n.t.Kind() {
-	case reflect.String, reflect.Bool:
+	case reflect.String, reflect.Bool, reflect.Int:
 		return nil
 	case reflect.Slice:
 		n.elem = &node{path: n.path + "[]", goName: n.goName + "[]", t: deref(n.t.Elem())}
