@@ -118,9 +118,22 @@ func RemoveStale(ctx context.Context, runcBin, stateRoot, prefix string) ([]stri
 	}
 	lctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
-	out, err := exec.CommandContext(lctx, c.runc, c.runcArgs("list", "-q")...).Output()
-	if err != nil {
-		return nil, fmt.Errorf("runc list: %w", err)
+	// runc list fails while another process creates or deletes a container
+	// in the same state root (a state directory without its state.json yet
+	// or any more), as the e2e tests running next to each other do: retry.
+	var out []byte
+	var err error
+	for attempt := 1; ; attempt++ {
+		var stderr strings.Builder
+		cmd := exec.CommandContext(lctx, c.runc, c.runcArgs("list", "-q")...)
+		cmd.Stderr = &stderr
+		if out, err = cmd.Output(); err == nil {
+			break
+		}
+		if attempt == 5 || lctx.Err() != nil {
+			return nil, fmt.Errorf("runc list: %w: %s", err, strings.TrimSpace(stderr.String()))
+		}
+		time.Sleep(200 * time.Millisecond)
 	}
 	var removed []string
 	var errs []error
