@@ -173,6 +173,26 @@ func TestTargetTest(t *testing.T) {
 		}
 	})
 
+	t.Run("library", func(t *testing.T) {
+		// A module without a main package has a test target too, with a
+		// syntax-line-only spec.
+		dir := tmpDir(t, "test-lib-")
+		mod := testModule("3")
+		delete(mod, "cmd/app/main.go")
+		mod["go-app.yaml"] = "# syntax=goappfrontend/go-app:1\n"
+		writeTree(t, dir, mod)
+		dest := tmpDir(t, "test-lib-out-")
+		ctx, cancel := ctxFor(t, 15*time.Minute)
+		defer cancel()
+		progress, err := env.Buildx(ctx, stack.Build{Context: dir, Output: "type=local,dest=" + dest, Extra: []string{"--target", "test"}})
+		if err != nil {
+			t.Fatalf("the test target of a library failed: %v\n%s", err, stack.Tail(progress, 60))
+		}
+		if log, err := os.ReadFile(filepath.Join(dest, "test.log")); err != nil || !strings.Contains(string(log), "ok  \texample.com/tmod/calc") {
+			t.Errorf("test.log (%v):\n%s", err, log)
+		}
+	})
+
 	t.Run("fail", func(t *testing.T) {
 		dir := tmpDir(t, "test-fail-")
 		writeTree(t, dir, testModule("4"))
@@ -294,6 +314,23 @@ func TestCall(t *testing.T) {
 			if !strings.Contains(out, w) {
 				t.Errorf("--call check output lacks %q:\n%s", w, out)
 			}
+		}
+	})
+
+	t.Run("check zero config", func(t *testing.T) {
+		// A syntax-line-only spec is fine when the module has one main
+		// package, and a problem when it has several, as in a build.
+		dir := tmpDir(t, "check-zero-")
+		mod := testModule("3")
+		mod["go-app.yaml"] = "# syntax=goappfrontend/go-app:1\n"
+		writeTree(t, dir, mod)
+		if out, err := call(t, dir, "check"); err != nil || !strings.Contains(out, "Check complete, no warnings found.") {
+			t.Errorf("--call check on a zero-config spec with one main package: %v\n%s", err, out)
+		}
+		writeTree(t, dir, map[string]string{"cmd/tool/main.go": "package main\n\nfunc main() {}\n"})
+		out, err := call(t, dir, "check")
+		if err == nil || !strings.Contains(out, "./cmd/app, ./cmd/tool") {
+			t.Errorf("--call check on a zero-config spec with two main packages: %v, want a non-zero exit naming both:\n%s", err, out)
 		}
 	})
 

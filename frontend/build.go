@@ -62,15 +62,23 @@ func Build(ctx context.Context, c client.Client) (_ *client.Result, err error) {
 	if err != nil {
 		return nil, err
 	}
-	// Zero config: a spec without main and binaries builds the module's one
-	// main package (a missing go.mod is FillDefaults' to report).
-	if mod.goMod != nil {
-		if err := findMain(ctx, c, *buildCtx, s, src.SourceMap); err != nil {
-			return nil, err
+	if target.name == targetTest.name {
+		// go test needs no main package: a library module has the test
+		// target too.
+		if err := s.FillTestDefaults(mod.goMod); err != nil {
+			return nil, withSpecSource(err, src.SourceMap)
 		}
-	}
-	if err := s.FillDefaults(mod.goMod); err != nil {
-		return nil, withSpecSource(err, src.SourceMap)
+	} else {
+		// Zero config: a spec without main and binaries builds the module's
+		// one main package (a missing go.mod is FillDefaults' to report).
+		if mod.goMod != nil {
+			if err := findMain(ctx, c, *buildCtx, s, src.SourceMap); err != nil {
+				return nil, err
+			}
+		}
+		if err := s.FillDefaults(mod.goMod); err != nil {
+			return nil, withSpecSource(err, src.SourceMap)
+		}
 	}
 	if err := setTargetPlatforms(bc, s); err != nil {
 		return nil, err
@@ -91,7 +99,7 @@ func Build(ctx context.Context, c client.Client) (_ *client.Result, err error) {
 		toolchain = img
 		return nil
 	})
-	if s.Runtime.Base == spec.DefaultBase || target.name == targetTest.name {
+	if (target.name == targetImage.name && s.Runtime.Base == spec.DefaultBase) || target.name == targetTest.name {
 		eg.Go(func() error {
 			img, err := resolveFrontendImage(ectx, c, bc, opts[keySource], buildPlatform)
 			helper = img

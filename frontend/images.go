@@ -67,7 +67,8 @@ func resolveImage(ctx context.Context, c client.Client, bc *dockerui.Client, ref
 // resolveFrontendImage resolves the image this frontend runs from (the
 // gateway's "source" option, which a named context of the same name
 // replaces, as in BuildKit's gateway), for the build platform. Its binary
-// writes the runtime files of scratch images.
+// writes the runtime files of scratch images and runs the test target's
+// go test.
 func resolveFrontendImage(ctx context.Context, c client.Client, bc *dockerui.Client, source string, p ocispecs.Platform) (*gollb.Image, error) {
 	if source == "" {
 		return nil, errors.New("go-app must run as a gateway frontend image (# syntax=goappfrontend/go-app:1, or buildctl --frontend gateway.v0 --opt source=IMAGE): the build option \"source\" is empty")

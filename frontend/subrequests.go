@@ -88,9 +88,9 @@ type buildArg struct {
 
 // buildArgs are the build arguments that change what go-app builds.
 var buildArgs = []buildArg{
-	{"VERSION", "The org.opencontainers.image.version label",
-		[]string{"image"}},
-	{"SOURCE_DATE_EPOCH", "Seconds since 1970: creation time and date of every file, for reproducible builds",
+	{"VERSION", "The org.opencontainers.image.version label and {{.Version}} in build.ldflags",
+		[]string{"image", "binaries"}},
+	{"SOURCE_DATE_EPOCH", "Seconds since 1970: creation time and date of every file, and {{.Date}} in build.ldflags, for reproducible builds",
 		[]string{"image", "binaries"}},
 	{"BUILDKIT_CACHE_MOUNT_NS", "Prefix of the ids of the Go cache mounts",
 		[]string{"image", "binaries", "test"}},
@@ -132,11 +132,17 @@ const checkSummary = "%s has %d problem%s; a build would fail until %s fixed"
 // check is the answer to --call check: every problem a build would report
 // before it builds anything (see lintResults). It loads the spec strictly
 // and, when that succeeds, fills its defaults from go.mod, which it reads
-// alone from the build context.
+// alone from the build context; a zero-config spec first gets its main
+// package from the build context's .go files, as a build does.
 func check(ctx context.Context, c client.Client, bc *dockerui.Client, sm *llb.SourceMap) (*lint.LintResults, error) {
 	s, err := spec.Load(sm.Filename, sm.Data)
 	if err == nil {
-		buildCtx, cerr := bc.MainContext(ctx, llb.FollowPaths(moduleFiles), llb.SharedKeyHint("go-app check: go.mod"))
+		zeroConfig := s.Main == "" && len(s.Binaries) == 0
+		var opts []llb.LocalOption
+		if !zeroConfig {
+			opts = append(opts, llb.FollowPaths(moduleFiles), llb.SharedKeyHint("go-app check: go.mod"))
+		}
+		buildCtx, cerr := bc.MainContext(ctx, opts...)
 		if cerr != nil {
 			return nil, cerr
 		}
@@ -144,7 +150,12 @@ func check(ctx context.Context, c client.Client, bc *dockerui.Client, sm *llb.So
 		if merr != nil {
 			return nil, merr
 		}
-		err = s.FillDefaults(mod.goMod)
+		if zeroConfig && mod.goMod != nil {
+			err = findMain(ctx, c, *buildCtx, s, sm)
+		}
+		if err == nil {
+			err = s.FillDefaults(mod.goMod)
+		}
 	}
 	return lintResults(sm, err)
 }

@@ -70,7 +70,7 @@ func TestOutline(t *testing.T) {
 		args []string
 	}{
 		{targetImage, []string{"VERSION", "SOURCE_DATE_EPOCH", "BUILDKIT_CACHE_MOUNT_NS", "BUILDKIT_MULTI_PLATFORM"}},
-		{targetBinaries, []string{"SOURCE_DATE_EPOCH", "BUILDKIT_CACHE_MOUNT_NS", "BUILDKIT_MULTI_PLATFORM"}},
+		{targetBinaries, []string{"VERSION", "SOURCE_DATE_EPOCH", "BUILDKIT_CACHE_MOUNT_NS", "BUILDKIT_MULTI_PLATFORM"}},
 		{targetTest, []string{"BUILDKIT_CACHE_MOUNT_NS"}},
 	} {
 		o := outlineOf(tc.t, s, opts, "ns")

@@ -110,7 +110,7 @@ func solveState(ctx context.Context, c client.Client, bc *dockerui.Client, st ll
 func buildBinaries(ctx context.Context, c client.Client, bc *dockerui.Client, opt gollb.Options, sm *llb.SourceMap, marshalOpts []llb.ConstraintsOpt) (*dockerui.BuildResult, error) {
 	res, err := gollb.Binaries(opt)
 	if err != nil {
-		return nil, err
+		return nil, withSpecSource(err, sm)
 	}
 	ref, err := solveState(ctx, c, bc, res.State, opt.TargetPlatform, marshalOpts)
 	if err != nil {
@@ -178,7 +178,7 @@ func testFailure(ctx context.Context, c client.Client, err error) error {
 		return err
 	}
 	exec := se.Op.GetExec()
-	if exec == nil || !gollb.IsTestStep(exec.Meta.Args) {
+	if exec == nil || !gollb.IsTestStep(exec.GetMeta().GetArgs()) {
 		return err // not go test: the download or the runner failed
 	}
 	msg := "go test failed (its output is above)"

@@ -67,8 +67,9 @@ type Options struct {
 	Toolchain Image
 	// Base is the runtime base image for the target platform; nil for scratch.
 	Base *Image
-	// Helper is the go-app frontend image, for the build platform. On
-	// scratch its binary (the image's entrypoint) writes the runtime files.
+	// Helper is the go-app frontend image, for the build platform. Its
+	// binary (the image's entrypoint) writes the runtime files on scratch
+	// and runs the test target's go test.
 	Helper *Image
 	// Context is the build context (the Go module).
 	Context llb.State

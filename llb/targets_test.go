@@ -26,6 +26,7 @@ func binariesTarget(t *testing.T, opt Options) (*Result, *graph) {
 
 func TestBinariesTargetSharesGoBuild(t *testing.T) {
 	s := testSpec()
+	s.Build.Ldflags = "-X main.version={{.Version}} -X main.date={{.Date}}"
 	s.Binaries = []spec.Binary{{Name: "api", Main: "./cmd/api"}, {Name: "worker", Main: "./cmd/worker"}}
 	s.Runtime.Entrypoint = "api"
 	opt := testOptions(s, arm64)
@@ -41,6 +42,11 @@ func TestBinariesTargetSharesGoBuild(t *testing.T) {
 		if di != db {
 			t.Errorf("%q differs between the image and binaries targets", name)
 		}
+	}
+	// With build.ldflags expanded, as in the image.
+	_, build := g.named(t, "[linux/arm64] go build ./cmd/api")
+	if !slices.Contains(build.GetExec().Meta.Args, "-ldflags=-s -w -X main.version=1.2.3 -X main.date=2023-11-14T22:13:20Z") {
+		t.Errorf("binaries target go build args %q: ldflags not expanded", build.GetExec().Meta.Args)
 	}
 	// Only the binaries: no runtime files, no layers of the image.
 	for _, name := range []string{"runtime files: CA certificates, zoneinfo, passwd, group, /tmp", "[linux/arm64] image", "[linux/arm64] binaries layer"} {

@@ -36,6 +36,16 @@ const fallbackName = "app"
 // every binary has its name (a duplicate name, a runtime.entrypoint that is
 // no binary).
 func (s *Spec) FillDefaults(gomod []byte) error {
+	return s.fillDefaults(gomod, true)
+}
+
+// FillTestDefaults is FillDefaults for the test target, which builds no
+// binary: a spec without main and binaries (a library module) is fine.
+func (s *Spec) FillTestDefaults(gomod []byte) error {
+	return s.fillDefaults(gomod, false)
+}
+
+func (s *Spec) fillDefaults(gomod []byte, needBinaries bool) error {
 	mod, err := ParseGoMod(gomod)
 	if err != nil {
 		return err
@@ -43,7 +53,7 @@ func (s *Spec) FillDefaults(gomod []byte) error {
 	s.fillBinaries(mod.Path)
 
 	var errs Errors
-	if len(s.Binaries) == 0 {
+	if needBinaries && len(s.Binaries) == 0 {
 		errs = append(errs, &Error{Filename: displayName(s.Source.Filename), Msg: "nothing to build: set main (e.g. main: ./cmd/server) or binaries"})
 	}
 	if s.Go.Version == "" {

@@ -44,8 +44,9 @@
 //	  ldflags: -X main.version={{.Version}} -X main.commit={{.Commit}} -X main.date={{.Date}}
 //	  # Build tags, passed as -tags=netgo,osusergo.
 //	  tags: [netgo, osusergo]
-//	  # Extra environment of go build. GOOS, GOARCH, GOARM, GOAMD64,
-//	  # GOARM64, GO386 and CGO_ENABLED are set by go-app.
+//	  # Extra environment of go mod download, go build and go test. GOOS,
+//	  # GOARCH, GOARM, GOAMD64, GOARM64, GO386 and CGO_ENABLED are set by
+//	  # go-app.
 //	  env:
 //	    GOEXPERIMENT: jsonv2
 //	  # -ldflags "-s -w" before ldflags: no symbol table, no DWARF
@@ -126,8 +127,9 @@
 //
 // Numbers and booleans written where a string is expected are read as the
 // text they are written as (ports: [8080], version: 1.26, env values like
-// PORT: 8080); strip, trimpath and cgo must be true or false. Empty values (a key
-// with nothing after it, ~ or null) leave a field unset. Anchors and aliases
+// PORT: 8080); strip, trimpath, cgo and test.race must be true or false,
+// runtime.healthcheck.retries a whole number. Empty values (a key with
+// nothing after it, ~ or null) leave a field unset. Anchors and aliases
 // work; merge keys (<<) do not.
 //
 // # Zero config

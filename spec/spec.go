@@ -92,7 +92,8 @@ type Build struct {
 	// Tags are the build tags, passed as -tags=a,b.
 	Tags []string `yaml:"tags,omitempty" json:"tags,omitempty"`
 
-	// Env is extra environment for `go build`, like GOEXPERIMENT or GOFLAGS.
+	// Env is extra environment for `go mod download`, `go build` and `go test`,
+	// like GOEXPERIMENT, GOFLAGS or GOPROXY.
 	// GOOS, GOARCH, GOARM, GOAMD64, GOARM64, GO386 and CGO_ENABLED are set by
 	// go-app and cannot be set here.
 	Env map[string]string `yaml:"env,omitempty" json:"env,omitempty"`

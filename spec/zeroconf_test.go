@@ -78,3 +78,22 @@ func TestFillDefaultsZeroConfig(t *testing.T) {
 		t.Errorf("FillDefaults of a Spec{} = %q, want %q", got, want)
 	}
 }
+
+// TestFillTestDefaultsLibrary: the test target of a module without a main
+// package (a library) gets its defaults without an error.
+func TestFillTestDefaultsLibrary(t *testing.T) {
+	s, err := Load("go-app.yaml", []byte("# syntax=goappfrontend/go-app:1\ntest:\n  flags: [-short]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.FillTestDefaults([]byte("module example.com/lib\n\ngo 1.26\n")); err != nil {
+		t.Fatalf("FillTestDefaults of a library: %v", err)
+	}
+	if len(s.Binaries) != 0 || s.Go.Image != "docker.io/library/golang:1.26" || !slices.Equal(s.Test.Packages, DefaultTestPackages) {
+		t.Errorf("binaries %v, go.image %q, test.packages %v", s.Binaries, s.Go.Image, s.Test.Packages)
+	}
+	// go.mod problems are still reported.
+	if err := s.FillTestDefaults(nil); err == nil {
+		t.Error("FillTestDefaults without go.mod: no error")
+	}
+}

@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-// withCABundles points the helper at test bundles for one test.
+// withCABundles points mkrootfs at test bundles for one test.
 func withCABundles(t *testing.T, paths ...string) {
 	saved := caBundles
 	caBundles = paths

@@ -213,7 +213,12 @@ func cmdRun(ctx context.Context, args []string) error {
 			}
 		}
 	}
-	return r.run(ctx, strings.Join(append([]string{"bench run"}, args...), " "))
+	// The results name the repository "." wherever it is checked out.
+	command := strings.Join(append([]string{"bench run"}, args...), " ")
+	if r.repo != "" {
+		command = strings.ReplaceAll(command, r.repo, ".")
+	}
+	return r.run(ctx, command)
 }
 
 func (r *runner) logf(format string, a ...any) {
