@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -88,6 +89,27 @@ func ctxFor(t *testing.T, d time.Duration) (context.Context, context.CancelFunc)
 		}
 	}
 	return context.WithTimeout(context.Background(), d)
+}
+
+// buildFails runs a build that must fail within d, and checks that its
+// output holds every string of want. It returns the output.
+func buildFails(t *testing.T, d time.Duration, b stack.Build, want ...string) string {
+	t.Helper()
+	ctx, cancel := ctxFor(t, d)
+	defer cancel()
+	out, err := env.Buildx(ctx, b)
+	if err == nil {
+		t.Fatalf("the build succeeded; want it to fail\n%s", stack.Tail(out, 60))
+	}
+	if ctx.Err() != nil {
+		t.Fatalf("the build timed out instead of failing: %v\n%s", err, stack.Tail(out, 60))
+	}
+	for _, w := range want {
+		if !strings.Contains(out, w) {
+			t.Errorf("output lacks %q:\n%s", w, stack.Tail(out, 60))
+		}
+	}
+	return out
 }
 
 // exampleDir is the directory of an example.

@@ -3,7 +3,6 @@ package e2e
 import (
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -47,20 +46,7 @@ func TestSpecErrors(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			ctx, cancel := ctxFor(t, 5*time.Minute)
-			defer cancel()
-			out, err := env.Buildx(ctx, stack.Build{Context: dir})
-			if err == nil {
-				t.Fatalf("the build succeeded; want a spec error\n%s", stack.Tail(out, 60))
-			}
-			if ctx.Err() != nil {
-				t.Fatalf("the build timed out instead of failing: %v\n%s", err, stack.Tail(out, 60))
-			}
-			for _, w := range tc.want {
-				if !strings.Contains(out, w) {
-					t.Errorf("output lacks %q:\n%s", w, stack.Tail(out, 60))
-				}
-			}
+			buildFails(t, 5*time.Minute, stack.Build{Context: dir}, tc.want...)
 		})
 	}
 }

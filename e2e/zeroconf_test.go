@@ -141,20 +141,7 @@ func TestZeroConfigErrors(t *testing.T) {
 				"go-app.yaml": syntaxOnly,
 				"go.mod":      "module example.com/zeroconf/several\n\ngo 1.26\n",
 			})
-			ctx, cancel := ctxFor(t, 5*time.Minute)
-			defer cancel()
-			out, err := env.Buildx(ctx, stack.Build{Context: dir, Platforms: []string{"linux/amd64"}})
-			if err == nil {
-				t.Fatalf("the build succeeded; want it to fail\n%s", stack.Tail(out, 60))
-			}
-			if ctx.Err() != nil {
-				t.Fatalf("timed out: %v\n%s", err, stack.Tail(out, 60))
-			}
-			for _, w := range tc.want {
-				if !strings.Contains(out, w) {
-					t.Errorf("output lacks %q:\n%s", w, stack.Tail(out, 40))
-				}
-			}
+			out := buildFails(t, 5*time.Minute, stack.Build{Context: dir, Platforms: []string{"linux/amd64"}}, tc.want...)
 			if got := markedLines(out); !slices.Equal(got, []int{1}) {
 				t.Errorf("the output marks lines %v of go-app.yaml, want [1]:\n%s", got, stack.Tail(out, 20))
 			}
