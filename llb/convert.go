@@ -112,18 +112,26 @@ type Result struct {
 // gives the same layers whatever the build time.
 var fileTime = time.Unix(0, 0).UTC()
 
-// Convert returns the LLB and image config of one target platform.
-func Convert(opt Options) (*Result, error) {
+// forBinaries readies opt for the targets that compile the binaries (image
+// and binaries): build.ldflags expanded, the normalised target platform
+// and its Go environment. Both targets so get the same go build ops.
+func forBinaries(opt Options) (Options, ocispecs.Platform, []string, error) {
 	if opt.Spec == nil || len(opt.Spec.Binaries) == 0 {
-		return nil, errors.New("llb: spec has no binaries (FillDefaults not called?)")
+		return opt, ocispecs.Platform{}, nil, errors.New("llb: spec has no binaries (FillDefaults not called?)")
 	}
 	s, err := stamped(opt)
 	if err != nil {
-		return nil, err
+		return opt, ocispecs.Platform{}, nil, err
 	}
 	opt.Spec = s
 	target := platforms.Normalize(opt.TargetPlatform)
 	goEnv, err := GoEnv(target)
+	return opt, target, goEnv, err
+}
+
+// Convert returns the LLB and image config of one target platform.
+func Convert(opt Options) (*Result, error) {
+	opt, target, goEnv, err := forBinaries(opt)
 	if err != nil {
 		return nil, err
 	}

@@ -21,16 +21,7 @@ import (
 //
 // Result.Binaries maps each binary's name to its path, "/<name>".
 func Binaries(opt Options) (*Result, error) {
-	if opt.Spec == nil || len(opt.Spec.Binaries) == 0 {
-		return nil, errors.New("llb: spec has no binaries (FillDefaults not called?)")
-	}
-	s, err := stamped(opt) // the ldflags of the image's go build ops
-	if err != nil {
-		return nil, err
-	}
-	opt.Spec = s
-	target := platforms.Normalize(opt.TargetPlatform)
-	goEnv, err := GoEnv(target)
+	opt, target, goEnv, err := forBinaries(opt)
 	if err != nil {
 		return nil, err
 	}
