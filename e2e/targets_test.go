@@ -334,6 +334,21 @@ func TestCall(t *testing.T) {
 		}
 	})
 
+	t.Run("check test target of a library", func(t *testing.T) {
+		// The test target needs no main package, in a check as in a build.
+		dir := tmpDir(t, "check-lib-")
+		mod := testModule("3")
+		delete(mod, "cmd/app/main.go")
+		mod["go-app.yaml"] = "# syntax=goappfrontend/go-app:1\n"
+		writeTree(t, dir, mod)
+		if out, err := call(t, dir, "check", "--target", "test"); err != nil || !strings.Contains(out, "Check complete, no warnings found.") {
+			t.Errorf("--call check --target test on a library: %v\n%s", err, out)
+		}
+		if out, err := call(t, dir, "check"); err == nil || !strings.Contains(out, "found no main package") {
+			t.Errorf("--call check (image) on a library: %v, want a non-zero exit, no main package:\n%s", err, out)
+		}
+	})
+
 	t.Run("check go.mod", func(t *testing.T) {
 		dir := tmpDir(t, "check-gomod-")
 		mod := testModule("3")

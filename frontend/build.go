@@ -58,27 +58,9 @@ func Build(ctx context.Context, c client.Client) (_ *client.Result, err error) {
 	if err != nil {
 		return nil, err
 	}
-	mod, err := readModule(ctx, c, *buildCtx)
+	mod, err := fillSpec(ctx, c, *buildCtx, s, src.SourceMap, target)
 	if err != nil {
 		return nil, err
-	}
-	if target.name == targetTest.name {
-		// go test needs no main package: a library module has the test
-		// target too.
-		if err := s.FillTestDefaults(mod.goMod); err != nil {
-			return nil, withSpecSource(err, src.SourceMap)
-		}
-	} else {
-		// Zero config: a spec without main and binaries builds the module's
-		// one main package (a missing go.mod is FillDefaults' to report).
-		if mod.goMod != nil {
-			if err := findMain(ctx, c, *buildCtx, s, src.SourceMap); err != nil {
-				return nil, err
-			}
-		}
-		if err := s.FillDefaults(mod.goMod); err != nil {
-			return nil, withSpecSource(err, src.SourceMap)
-		}
 	}
 	if err := setTargetPlatforms(bc, s); err != nil {
 		return nil, err
@@ -188,6 +170,28 @@ func Build(ctx context.Context, c client.Client) (_ *client.Result, err error) {
 		return nil, err
 	}
 	return rb.Finalize()
+}
+
+// fillSpec fills the spec's defaults from the build context, as target
+// needs them: go.mod (and whether the module vendors) for every target, and
+// for a spec without main and binaries (zero config) the module's one main
+// package, except for the test target, which needs none: a library module
+// has the test target too. Its errors point at the spec. Build and --call
+// check both use it, so that check reports what a build would.
+func fillSpec(ctx context.Context, c client.Client, buildCtx llb.State, s *spec.Spec, sm *llb.SourceMap, t target) (*module, error) {
+	mod, err := readModule(ctx, c, buildCtx)
+	if err != nil {
+		return nil, err
+	}
+	if t.name == targetTest.name {
+		return mod, withSpecSource(s.FillTestDefaults(mod.goMod), sm)
+	}
+	if mod.goMod != nil { // a missing go.mod is FillDefaults' to report
+		if err := findMain(ctx, c, buildCtx, s, sm); err != nil {
+			return nil, err
+		}
+	}
+	return mod, withSpecSource(s.FillDefaults(mod.goMod), sm)
 }
 
 // setTargetPlatforms makes the spec's platforms the targets when the caller

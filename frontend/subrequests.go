@@ -38,10 +38,11 @@ func handleSubrequest(ctx context.Context, c client.Client, bc *dockerui.Client,
 			return outlineOf(t, loadLenient(src), bc.BuildOpts().Opts, bc.CacheIDNamespace), nil
 		},
 		Lint: func(ctx context.Context) (*lint.LintResults, error) {
-			if _, err := parseTarget(bc.Target); err != nil {
+			t, err := parseTarget(bc.Target)
+			if err != nil {
 				return nil, err
 			}
-			return check(ctx, c, bc, src.SourceMap)
+			return check(ctx, c, bc, src.SourceMap, t)
 		},
 	})
 }
@@ -129,33 +130,23 @@ func outlineOf(t target, s *spec.Spec, opts map[string]string, cacheNS string) *
 // checkSummary ends the report of a spec with problems.
 const checkSummary = "%s has %d problem%s; a build would fail until %s fixed"
 
-// check is the answer to --call check: every problem a build would report
-// before it builds anything (see lintResults). It loads the spec strictly
-// and, when that succeeds, fills its defaults from go.mod, which it reads
-// alone from the build context; a zero-config spec first gets its main
-// package from the build context's .go files, as a build does.
-func check(ctx context.Context, c client.Client, bc *dockerui.Client, sm *llb.SourceMap) (*lint.LintResults, error) {
+// check is the answer to --call check for target t: every problem a build
+// of t would report before it builds anything (see lintResults). It loads
+// the spec strictly and, when that succeeds, fills its defaults as a build
+// does (fillSpec). Only go.mod is sent from the build context, unless a
+// zero-config spec needs its .go files to find the main package.
+func check(ctx context.Context, c client.Client, bc *dockerui.Client, sm *llb.SourceMap, t target) (*lint.LintResults, error) {
 	s, err := spec.Load(sm.Filename, sm.Data)
 	if err == nil {
-		zeroConfig := s.Main == "" && len(s.Binaries) == 0
 		var opts []llb.LocalOption
-		if !zeroConfig {
+		if t.name == targetTest.name || s.Main != "" || len(s.Binaries) > 0 {
 			opts = append(opts, llb.FollowPaths(moduleFiles), llb.SharedKeyHint("go-app check: go.mod"))
 		}
 		buildCtx, cerr := bc.MainContext(ctx, opts...)
 		if cerr != nil {
 			return nil, cerr
 		}
-		mod, merr := readModule(ctx, c, *buildCtx)
-		if merr != nil {
-			return nil, merr
-		}
-		if zeroConfig && mod.goMod != nil {
-			err = findMain(ctx, c, *buildCtx, s, sm)
-		}
-		if err == nil {
-			err = s.FillDefaults(mod.goMod)
-		}
+		_, err = fillSpec(ctx, c, *buildCtx, s, sm, t)
 	}
 	return lintResults(sm, err)
 }
