@@ -11,6 +11,8 @@ import (
 	"path"
 	"slices"
 	"strings"
+
+	"github.com/goappfrontend/go-app/spec"
 )
 
 // A spec without main and binaries builds the module's one main package.
@@ -50,9 +52,8 @@ const maxHead = 64 << 10
 // constraintAllows tries every choice of; a constraint with more counts.
 const maxFreeTags = 12
 
-// targetArches are the GOARCH values of the platforms go-app builds for
-// (spec.ParsePlatform).
-var targetArches = []string{"amd64", "arm64", "arm", "386", "ppc64le", "s390x", "riscv64", "loong64", "mips64le"}
+// targetArches are the GOARCH values of the platforms go-app builds for.
+var targetArches = spec.Architectures()
 
 // goSource is the start of a .go file of the build context.
 type goSource struct {

@@ -2,6 +2,7 @@ package spec
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -20,6 +21,12 @@ var variants = map[string][]string{
 	"riscv64":  {""},
 	"loong64":  {""},
 	"mips64le": {""},
+}
+
+// Architectures returns the GOARCH values go-app builds for (on linux),
+// sorted.
+func Architectures() []string {
+	return slices.Sorted(maps.Keys(variants))
 }
 
 // supported lists the accepted platforms for messages.
