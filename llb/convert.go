@@ -112,6 +112,15 @@ type Result struct {
 // gives the same layers whatever the build time.
 var fileTime = time.Unix(0, 0).UTC()
 
+// filesTime is the date of the files of a result: SOURCE_DATE_EPOCH when
+// given, else fileTime.
+func filesTime(opt Options) time.Time {
+	if opt.Epoch != nil {
+		return opt.Epoch.UTC()
+	}
+	return fileTime
+}
+
 // forBinaries readies opt for the targets that compile the binaries (image
 // and binaries): build.ldflags expanded, the normalised target platform
 // and its Go environment. Both targets so get the same go build ops.

@@ -17,7 +17,7 @@ const CertFile = "/etc/ssl/certs/ca-certificates.crt"
 // imageConfig is the config of the runtime image for one platform.
 func imageConfig(opt Options, target ocispecs.Platform) (*dockerspec.DockerOCIImage, error) {
 	s := opt.Spec
-	img := &dockerspec.DockerOCIImage{}
+	img := minimalImage(opt, target)
 	if opt.Base != nil && opt.Base.Config != nil {
 		base := *opt.Base.Config
 		img.Config = base.Config
@@ -27,13 +27,6 @@ func imageConfig(opt Options, target ocispecs.Platform) (*dockerspec.DockerOCIIm
 		}
 		img.Config.Env = append([]string(nil), base.Config.Env...)
 	}
-	created := opt.Now.UTC()
-	if opt.Epoch != nil {
-		created = opt.Epoch.UTC()
-	}
-	img.Created = &created
-	img.Platform = ocispecs.Platform{OS: target.OS, Architecture: target.Architecture, Variant: target.Variant}
-	img.RootFS.Type = "layers"
 
 	defaults := []string{"PATH=" + spec.DefaultRuntimePATH}
 	if opt.Base == nil {
@@ -58,7 +51,7 @@ func imageConfig(opt Options, target ocispecs.Platform) (*dockerspec.DockerOCIIm
 	if hc := healthcheck(s); hc != nil {
 		img.Config.Healthcheck = hc
 	}
-	img.Config.Labels = mergeLabels(img.Config.Labels, ociLabels(opt, created), baseLabels(opt.Base), s.Labels, opt.Labels)
+	img.Config.Labels = mergeLabels(img.Config.Labels, ociLabels(opt, *img.Created), baseLabels(opt.Base), s.Labels, opt.Labels)
 	return img, nil
 }
 

@@ -85,10 +85,7 @@ func stamp(tree llb.State, t time.Time, name string, opts ...llb.ConstraintsOpt)
 // spec's extra files. Merge keeps them separate layers, so a code change
 // re-exports only the binaries.
 func assemble(opt Options, b *builder, target ocispecs.Platform, outs []binaryOut) (llb.State, error) {
-	t := fileTime
-	if opt.Epoch != nil {
-		t = opt.Epoch.UTC()
-	}
+	t := filesTime(opt)
 	plat := platformName(target)
 
 	// The first copy into scratch starts the chain; later ones extend it, so

@@ -25,10 +25,7 @@ func Binaries(opt Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	t := fileTime
-	if opt.Epoch != nil {
-		t = opt.Epoch.UTC()
-	}
+	t := filesTime(opt)
 	b := newBuilder(opt)
 	bins := make(map[string]string, len(opt.Spec.Binaries))
 	names := make([]string, 0, len(opt.Spec.Binaries))
@@ -49,7 +46,8 @@ func Binaries(opt Options) (*Result, error) {
 }
 
 // minimalImage is the config of a result that is not meant to run: its
-// platform and creation time.
+// platform and creation time (SOURCE_DATE_EPOCH, else the build time). The
+// image target's config starts from it.
 func minimalImage(opt Options, target ocispecs.Platform) *dockerspec.DockerOCIImage {
 	created := opt.Now.UTC()
 	if opt.Epoch != nil {
