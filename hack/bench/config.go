@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -225,4 +226,22 @@ func splitList(s string) []string {
 		}
 	}
 	return out
+}
+
+// pick returns the items of all named in names, in the order of names; an
+// unknown name is an error that lists the known ones.
+func pick[T any](names []string, all []T, nameOf func(T) string, what string) ([]T, error) {
+	out := make([]T, 0, len(names))
+	for _, n := range names {
+		i := slices.IndexFunc(all, func(x T) bool { return nameOf(x) == n })
+		if i < 0 {
+			known := make([]string, len(all))
+			for j, x := range all {
+				known[j] = nameOf(x)
+			}
+			return nil, fmt.Errorf("unknown %s %q (%s)", what, n, strings.Join(known, ", "))
+		}
+		out = append(out, all[i])
+	}
+	return out, nil
 }

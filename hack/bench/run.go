@@ -157,29 +157,11 @@ func cmdRun(ctx context.Context, args []string) error {
 	if r.skipRules, err = parseSkips(*skip); err != nil {
 		return err
 	}
-	for _, name := range splitList(*apps) {
-		found := false
-		for _, a := range defaultApps {
-			if a.Name == name {
-				r.apps = append(r.apps, a)
-				found = true
-			}
-		}
-		if !found {
-			return fmt.Errorf("unknown app %q", name)
-		}
+	if r.apps, err = pick(splitList(*apps), defaultApps, func(a App) string { return a.Name }, "app"); err != nil {
+		return err
 	}
-	for _, name := range splitList(*psets) {
-		found := false
-		for _, p := range defaultPlatformSets {
-			if p.Name == name {
-				r.psets = append(r.psets, p)
-				found = true
-			}
-		}
-		if !found {
-			return fmt.Errorf("unknown platform set %q (amd64, amd64+arm64)", name)
-		}
+	if r.psets, err = pick(splitList(*psets), defaultPlatformSets, func(p PlatformSet) string { return p.Name }, "platform set"); err != nil {
+		return err
 	}
 	for _, s := range splitList(*scenarios) {
 		if _, ok := scenarioTitles[s]; !ok {
