@@ -68,9 +68,10 @@ func Build(ctx context.Context, c client.Client) (_ *client.Result, err error) {
 
 	buildPlatform := bc.BuildPlatforms[0]
 	opts := bc.BuildOpts().Opts
-	// The toolchain and the frontend's own image, whose binary writes the
-	// runtime files of scratch images and runs the test target's go test,
-	// are resolved at the same time.
+	// The toolchain and the frontend's own image, whose binary moves Go's
+	// caches in and out of layers, writes the runtime files of scratch
+	// images and runs the test target's go test, are resolved at the same
+	// time, and the build context is read for the imports of the binaries.
 	var toolchain, helper *gollb.Image
 	eg, ectx := errgroup.WithContext(ctx)
 	eg.Go(func() error {
@@ -81,11 +82,17 @@ func Build(ctx context.Context, c client.Client) (_ *client.Result, err error) {
 		toolchain = img
 		return nil
 	})
-	if (target.name == targetImage.name && s.Runtime.Base == spec.DefaultBase) || target.name == targetTest.name {
+	eg.Go(func() error {
+		img, err := resolveFrontendImage(ectx, c, bc, opts[keySource], buildPlatform)
+		helper = img
+		return err
+	})
+	var scan *dependencyScan
+	if target.name != targetTest.name {
 		eg.Go(func() error {
-			img, err := resolveFrontendImage(ectx, c, bc, opts[keySource], buildPlatform)
-			helper = img
-			return err
+			// ctx, not ectx: the scan reads the context after Wait.
+			scan = newDependencyScan(ctx, c, *buildCtx, mod, s)
+			return nil
 		})
 	}
 	if err := eg.Wait(); err != nil {
@@ -130,6 +137,7 @@ func Build(ctx context.Context, c client.Client) (_ *client.Result, err error) {
 		if platform != nil {
 			opt.TargetPlatform = *platform
 		}
+		opt.Dependencies = scan.forPlatform(opt.TargetPlatform)
 		if target.name == targetBinaries.name {
 			return buildBinaries(ctx, c, bc, opt, src.SourceMap, marshalOpts)
 		}

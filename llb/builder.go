@@ -32,22 +32,37 @@ func modFiles(ctx llb.State, buildPlatform ocispecs.Platform) llb.State {
 }
 
 // moduleDownload runs `go mod download` with only the module files mounted,
-// on the build platform. Its root (the toolchain image, unchanged) is where
-// every later step runs, which orders them after the download while their
-// own cache keys depend on the download's inputs only. A vendored module
-// skips the step.
+// on the build platform, through the frontend binary's `modules`
+// subcommand: the download fills the GOMODCACHE cache mount, then the
+// modules of the build list (without their zips, and without private
+// modules unless build.cache_private) are copied to the step's output, the
+// module layer (b.modules), which a cache export carries to a new builder.
+// The step's root (the toolchain image, unchanged) is where every later
+// step runs, which orders them after the download while their own cache
+// keys depend on the download's inputs only. A vendored module skips the
+// step.
 //
 // A failing download points at the spec line that says where modules come
 // from (build.private, else build.env.GOPRIVATE or build.env.GOPROXY): the
 // usual cause is a private module without credentials.
-func (b *builder) moduleDownload() llb.State {
-	opts := []llb.RunOption{llb.AddMount(srcDir, modFiles(b.opt.Context, b.opt.BuildPlatform), llb.Readonly)}
+func (b *builder) moduleDownload() {
+	mods := modFiles(b.opt.Context, b.opt.BuildPlatform)
+	opts := []llb.RunOption{
+		llb.AddMount(srcDir, mods, llb.Readonly),
+		b.helperMount(),
+	}
 	src := b.opt.Spec.Source
 	for _, l := range b.location(cmp.Or(src.Pos("build.private"), src.Pos("build.env.GOPRIVATE"), src.Pos("build.env.GOPROXY"))) {
 		opts = append(opts, l)
 	}
-	dl := b.run("go mod download", []string{"go", "mod", "download"}, nil, opts...)
-	return dl.Root()
+	args := []string{b.helper, "modules", "-out", modLayerDir}
+	if b.opt.Spec.Build.CachePrivate {
+		args = append(args, "-keep-private")
+	}
+	dl := b.run("go mod download", args, nil, opts...)
+	b.root = dl.Root()
+	layer := dl.AddMount(modLayerDir, llb.Scratch())
+	b.modules = &layer
 }
 
 // Credentials of private modules. They reach `go mod download` and `go

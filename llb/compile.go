@@ -17,18 +17,14 @@ type binaryOut struct {
 
 // GoBuildArgs is the argument vector of `go build` for one binary. Every
 // value is its own argument: the go command, not a shell, splits -ldflags.
+// -v lists the packages compiled (none of the dependencies once they are
+// in the build cache).
 func GoBuildArgs(s *spec.Spec, bin spec.Binary) []string {
-	args := []string{"go", "build"}
-	if s.Build.Trimpath == nil || *s.Build.Trimpath {
-		args = append(args, "-trimpath")
-	}
+	args := append([]string{"go", "build", "-v"}, compileFlags(s)...)
 	// The build context may hold a .git directory while the toolchain image
 	// has no git: VCS stamping would then fail the build. Version data goes
 	// in through ldflags instead.
 	args = append(args, "-buildvcs=false")
-	if len(s.Build.Tags) > 0 {
-		args = append(args, "-tags="+strings.Join(s.Build.Tags, ","))
-	}
 	ldflags := s.Build.Ldflags
 	if s.Build.Strip == nil || *s.Build.Strip {
 		ldflags = strings.TrimSpace("-s -w " + ldflags)
@@ -54,11 +50,11 @@ func TargetEnv(s *spec.Spec, goEnv []string) []string {
 // stage (on the build platform) and returns a state holding /<name>.
 func (b *builder) compile(bin spec.Binary, target ocispecs.Platform, goEnv []string) llb.State {
 	name := platformName(target) + " go build " + bin.Main
-	var opts []llb.RunOption
+	args, opts := b.seeded(GoBuildArgs(b.opt.Spec, bin), b.dependencies(target, goEnv))
 	opts = append(opts, llb.AddMount(srcDir, b.opt.Context, llb.Readonly))
 	for _, l := range b.location(bin.Pos) {
 		opts = append(opts, l)
 	}
-	run := b.run(name, GoBuildArgs(b.opt.Spec, bin), TargetEnv(b.opt.Spec, goEnv), opts...)
+	run := b.run(name, args, TargetEnv(b.opt.Spec, goEnv), opts...)
 	return run.AddMount(outDir, llb.Scratch())
 }

@@ -40,6 +40,10 @@ const (
 	goModCache = "/go/pkg/mod"
 	goCache    = "/root/.cache/go-build"
 	helperDir  = "/go-app" // where the frontend image is mounted
+	// Where the go build steps mount the module layer and the dependency
+	// layer that seed the cache mounts (see cache.go).
+	modLayerDir   = "/go-app-cache/mod"
+	buildLayerDir = "/go-app-cache/build"
 )
 
 // Image is a resolved image: its LLB state and its config.
@@ -76,6 +80,11 @@ type Options struct {
 	// Vendor is true when the module vendors its dependencies
 	// (vendor/modules.txt exists): no module download then.
 	Vendor bool
+	// Dependencies are the import paths that the binaries' packages import
+	// from outside the main module on TargetPlatform (package
+	// internal/imports): compiled ahead in a layer keyed on go.mod and
+	// go.sum, not on the source (see cache.go). Empty: no such step.
+	Dependencies []string
 	// CacheNS namespaces cache mount ids (BUILDKIT_CACHE_MOUNT_NS).
 	CacheNS string
 	// SourceMap, when set, makes ops point back at spec lines.
@@ -144,7 +153,10 @@ func Convert(opt Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	b := newBuilder(opt)
+	b, err := newBuilder(opt)
+	if err != nil {
+		return nil, err
+	}
 	bins := make(map[string]string, len(opt.Spec.Binaries))
 	outs := make([]binaryOut, 0, len(opt.Spec.Binaries))
 	for _, bin := range opt.Spec.Binaries {
@@ -168,14 +180,24 @@ type builder struct {
 	opt  Options
 	root llb.State // toolchain image after the module download
 	env  []string  // toolchain image env
+	// helper is the frontend binary's path where steps mount its image.
+	helper string
+	// modules is the module layer (nil for a vendored module), deps the
+	// dependency layer of the target platform (nil when there is none).
+	modules, deps *llb.State
 }
 
-func newBuilder(opt Options) *builder {
+func newBuilder(opt Options) (*builder, error) {
 	b := &builder{opt: opt, root: opt.Toolchain.State, env: imageEnv(opt.Toolchain.Config)}
-	if !opt.Vendor {
-		b.root = b.moduleDownload()
+	if opt.Vendor {
+		return b, nil
 	}
-	return b
+	var err error
+	if b.helper, err = helperBinary(opt.Helper); err != nil {
+		return nil, err
+	}
+	b.moduleDownload()
+	return b, nil
 }
 
 // run is a step of the builder stage that may fetch modules (`go mod
@@ -190,13 +212,20 @@ func (b *builder) run(name string, args []string, env []string, opts ...llb.RunO
 // exec runs args on root, on the build platform, with the Go caches mounted
 // and the environment: toolchain image env, go-app's settings, then env.
 func (b *builder) exec(root llb.State, name string, args []string, env []string, opts ...llb.RunOption) llb.ExecState {
+	return b.execNoCaches(root, name, args, env, append([]llb.RunOption{
+		llb.AddMount(goModCache, llb.Scratch(), llb.AsPersistentCacheDir(b.cacheID("gomodcache"), llb.CacheMountShared)),
+		llb.AddMount(goCache, llb.Scratch(), llb.AsPersistentCacheDir(b.cacheID("gocache"), llb.CacheMountShared)),
+	}, opts...)...)
+}
+
+// execNoCaches is exec without the cache mounts: the caller mounts what
+// GOMODCACHE and GOCACHE point at.
+func (b *builder) execNoCaches(root llb.State, name string, args []string, env []string, opts ...llb.RunOption) llb.ExecState {
 	ro := []llb.RunOption{
 		llb.Args(args),
 		llb.Dir(srcDir),
 		llb.WithCustomName(name),
 		llb.Platform(b.opt.BuildPlatform),
-		llb.AddMount(goModCache, llb.Scratch(), llb.AsPersistentCacheDir(b.cacheID("gomodcache"), llb.CacheMountShared)),
-		llb.AddMount(goCache, llb.Scratch(), llb.AsPersistentCacheDir(b.cacheID("gocache"), llb.CacheMountShared)),
 	}
 	for _, kv := range mergeEnv(b.env, []string{
 		"GOMODCACHE=" + goModCache,

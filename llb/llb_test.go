@@ -215,7 +215,8 @@ func TestGoBuildStep(t *testing.T) {
 			if op.Platform.Architecture != "amd64" || op.Platform.OS != "linux" {
 				t.Errorf("go build runs on %v, want the build platform linux/amd64", op.Platform)
 			}
-			wantArgs := []string{"go", "build", "-trimpath", "-buildvcs=false", "-tags=netgo,osusergo",
+			wantArgs := []string{testHelperBin, "gobuild", "-modules", "/go-app-cache/mod", "--",
+				"go", "build", "-v", "-trimpath", "-tags=netgo,osusergo", "-buildvcs=false",
 				"-ldflags=-s -w -X main.version=$(id); touch /x", "-o", "/out/server", "./cmd/server"}
 			if !slices.Equal(e.Meta.Args, wantArgs) {
 				t.Errorf("args = %q\nwant   %q", e.Meta.Args, wantArgs)
@@ -259,8 +260,11 @@ func TestModuleDownloadDependsOnlyOnModFiles(t *testing.T) {
 	_, g := convert(t, testOptions(testSpec(), arm64))
 	_, op := g.named(t, "go mod download")
 	e := op.GetExec()
-	if !slices.Equal(e.Meta.Args, []string{"go", "mod", "download"}) {
+	if !slices.Equal(e.Meta.Args, []string{testHelperBin, "modules", "-out", "/go-app-cache/mod"}) {
 		t.Fatalf("args = %q", e.Meta.Args)
+	}
+	if m := mountAt(e, "/go-app-cache/mod"); m == nil || m.Output < 0 || m.Input != -1 {
+		t.Errorf("the module layer is not an output mount on scratch: %v", m)
 	}
 	if op.Platform.Architecture != "amd64" {
 		t.Errorf("download runs on %v, want the build platform", op.Platform)
@@ -669,11 +673,16 @@ func TestScratchNeedsTheFrontendImage(t *testing.T) {
 	if _, err := Convert(opt); err == nil || !strings.Contains(err.Error(), "frontend image") {
 		t.Errorf("Convert without Helper on scratch: err = %v, want an error naming the frontend image", err)
 	}
-	// On a base image there are no runtime files to write.
+	// The module download runs the frontend binary on a base image too.
 	opt.Spec.Runtime.Base = "alpine:3.22"
 	opt.Base = &Image{Ref: "alpine:3.22", State: llb.Image("docker.io/library/alpine:3.22"), Config: &dockerspec.DockerOCIImage{}}
+	if _, err := Convert(opt); err == nil || !strings.Contains(err.Error(), "frontend image") {
+		t.Errorf("Convert without Helper on a base image: err = %v, want an error naming the frontend image", err)
+	}
+	// A vendored module on a base image runs nothing of the frontend's.
+	opt.Vendor = true
 	if _, err := Convert(opt); err != nil {
-		t.Errorf("Convert without Helper on a base image: %v", err)
+		t.Errorf("Convert without Helper, vendored, on a base image: %v", err)
 	}
 }
 

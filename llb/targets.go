@@ -26,7 +26,10 @@ func Binaries(opt Options) (*Result, error) {
 		return nil, err
 	}
 	t := filesTime(opt)
-	b := newBuilder(opt)
+	b, err := newBuilder(opt)
+	if err != nil {
+		return nil, err
+	}
 	bins := make(map[string]string, len(opt.Spec.Binaries))
 	names := make([]string, 0, len(opt.Spec.Binaries))
 	var actions *llb.FileAction
@@ -142,7 +145,10 @@ func Test(opt Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	b := newBuilder(opt)
+	b, err := newBuilder(opt)
+	if err != nil {
+		return nil, err
+	}
 	args := append([]string{bin, TestRunner, "-log", outDir + "/" + TestLog, "--"}, GoTestArgs(s)...)
 	name := platformName(b.opt.BuildPlatform) + " go test"
 	if s.Test.Race {

@@ -61,6 +61,9 @@
 //	  # Credentials come from the build, never from this file:
 //	  # --secret id=netrc,src=$HOME/.netrc and/or --ssh default.
 //	  private: [example.com/private, "*.corp.example.com"]
+//	  # Private modules in the module layer that --cache-to exports
+//	  # (default false: a new builder downloads them again).
+//	  cache_private: false
 //
 //	# Target platforms when the build gets no --platform. Linux only:
 //	# amd64 (v1 to v4), arm64, arm/v6, arm/v7, 386, ppc64le, s390x,

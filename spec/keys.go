@@ -73,6 +73,7 @@ var expectations = map[string]string{
 	"build.strip":         "true or false",
 	"build.trimpath":      "true or false",
 	"build.cgo":           "true or false",
+	"build.cache_private": "true or false",
 	"platforms":           "a list of platforms, like [linux/amd64, linux/arm64]",
 	"platforms.*":         "a platform, like linux/arm64",
 	"runtime":             "a map, like {base: scratch, ports: [8080]}",

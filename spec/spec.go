@@ -126,6 +126,16 @@ type Build struct {
 	// (`--secret id=netrc,src=$HOME/.netrc`) and reach the SSH agent of
 	// `--ssh default`; both are optional.
 	Private []string `yaml:"private,omitempty" json:"private,omitempty"`
+
+	// CachePrivate puts private modules (those Private or GOPRIVATE in Env
+	// match) in the module layer that `--cache-to ...,mode=max` exports
+	// (default false). go-app keeps the downloaded modules and the compiled
+	// dependencies in layers so that a new builder with `--cache-from`
+	// skips the download and the compile; private modules are left out of
+	// them and downloaded again by such a builder, with the credentials,
+	// unless the exported cache is as private as the source and this is
+	// true. Credentials are never in a layer either way.
+	CachePrivate bool `yaml:"cache_private,omitempty" json:"cache_private,omitempty"`
 }
 
 // Runtime describes the image the program runs in.

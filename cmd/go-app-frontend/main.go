@@ -5,7 +5,9 @@
 // The same binary has two subcommands the frontend runs inside the build,
 // from its own image: `go-app-frontend mkrootfs -out DIR` writes the
 // runtime files of a scratch image, and `go-app-frontend gotest -log FILE
-// -- go test ...` runs the test target's go test and keeps its output.
+// -- go test ...` runs the test target's go test and keeps its output;
+// `modules`, `deps` and `gobuild` move Go's caches in and out of layers
+// (gocache.go).
 package main
 
 import (
@@ -29,6 +31,13 @@ func main() {
 			return
 		case "gotest":
 			os.Exit(gotest(os.Args[2:]))
+		case "modules", "deps", "gobuild":
+			run := map[string]func([]string) error{"modules": modules, "deps": deps, "gobuild": gobuild}[os.Args[1]]
+			if err := run(os.Args[2:]); err != nil {
+				fmt.Fprintf(os.Stderr, "go-app-frontend %s: %v\n", os.Args[1], err)
+				os.Exit(1)
+			}
+			return
 		}
 	}
 	if err := grpcclient.RunFromEnvironment(appcontext.Context(), frontend.Build); err != nil {

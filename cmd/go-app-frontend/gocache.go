@@ -1,0 +1,108 @@
+package main
+
+// The Go cache subcommands move Go's module and build caches between cache
+// mounts and the layers BuildKit exports (package internal/gocache):
+//
+//	go-app-frontend modules -out /out [-private PATTERNS] [-keep-private]
+//	go-app-frontend deps -out /out [-flag -trimpath]... -- PKG...
+//	go-app-frontend gobuild -modules DIR -cache DIR -- go build ...
+//
+// The frontend runs them from its own image inside the module download, the
+// dependency compile and the go build steps, with argument vectors only.
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"syscall"
+
+	"github.com/goappfrontend/go-app/internal/gocache"
+)
+
+// multiFlag collects a repeated string flag.
+type multiFlag []string
+
+func (m *multiFlag) String() string     { return strings.Join(*m, " ") }
+func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
+
+// modules is `go-app-frontend modules`: the module download step.
+func modules(args []string) error {
+	fs := flag.NewFlagSet("modules", flag.ContinueOnError)
+	out := fs.String("out", "", "the directory that becomes the module layer")
+	private := fs.String("private", "", "comma-separated module path patterns kept out of the layer")
+	keep := fs.Bool("keep-private", false, "put private modules in the layer too")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	modCache := os.Getenv("GOMODCACHE")
+	if *out == "" || modCache == "" {
+		return fmt.Errorf("usage: GOMODCACHE=DIR go-app-frontend modules -out DIR")
+	}
+	var patterns []string
+	if *private != "" {
+		patterns = strings.Split(*private, ",")
+	}
+	return gocache.ExportModules(gocache.ModulesConfig{
+		Dir: ".", ModCache: modCache, Out: *out,
+		Private: patterns, KeepPrivate: *keep,
+		Stdout: os.Stdout, Stderr: os.Stderr,
+	})
+}
+
+// deps is `go-app-frontend deps`: compiles the dependencies ahead into a
+// build cache layer. It never fails the build (see gocache.CompileDeps).
+func deps(args []string) error {
+	fs := flag.NewFlagSet("deps", flag.ContinueOnError)
+	out := fs.String("out", "", "the directory that becomes the build cache layer")
+	var flags multiFlag
+	fs.Var(&flags, "flag", "a go build flag (repeatable)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *out == "" {
+		return fmt.Errorf("usage: go-app-frontend deps -out DIR [-flag F]... -- PKG...")
+	}
+	n := gocache.CompileDeps(gocache.DepsConfig{
+		Dir: ".", Out: *out, Flags: flags, Packages: fs.Args(),
+		Stdout: os.Stdout, Stderr: os.Stderr,
+	})
+	fmt.Printf("go-app: %d packages compiled ahead for %s/%s\n", n, os.Getenv("GOOS"), os.Getenv("GOARCH"))
+	return nil
+}
+
+// gobuild is `go-app-frontend gobuild`: seeds the cache mounts from the
+// layers, then replaces itself with the command after "--".
+func gobuild(args []string) error {
+	fs := flag.NewFlagSet("gobuild", flag.ContinueOnError)
+	modLayer := fs.String("modules", "", "the module layer (from modules)")
+	cacheLayer := fs.String("cache", "", "the build cache layer (from deps)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	cmd := fs.Args()
+	if len(cmd) == 0 {
+		return fmt.Errorf("usage: go-app-frontend gobuild -modules DIR -cache DIR -- go build ...")
+	}
+	seed := func(layer, mount, idFile, seededIn, what string) {
+		if layer == "" || mount == "" {
+			return
+		}
+		st, err := gocache.Seed(layer, mount, idFile, seededIn)
+		switch {
+		case err != nil:
+			// The go command fetches or compiles what is missing.
+			fmt.Fprintf(os.Stderr, "go-app: seeding %s from its layer: %v\n", what, err)
+		case st.Files > 0:
+			fmt.Fprintf(os.Stderr, "go-app: %s: %d files (%.1f MB) restored from the cache layer\n", what, st.Files, float64(st.Bytes)/1e6)
+		}
+	}
+	seed(*modLayer, os.Getenv("GOMODCACHE"), gocache.ModulesIDFile, "cache", "GOMODCACHE")
+	seed(*cacheLayer, os.Getenv("GOCACHE"), gocache.BuildCacheIDFile, "", "GOCACHE")
+	bin, err := exec.LookPath(cmd[0])
+	if err != nil {
+		return err
+	}
+	return syscall.Exec(bin, cmd, os.Environ())
+}

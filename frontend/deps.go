@@ -1,0 +1,152 @@
+package frontend
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"time"
+
+	"github.com/goappfrontend/go-app/internal/imports"
+	"github.com/goappfrontend/go-app/spec"
+	"github.com/moby/buildkit/client/llb"
+	"github.com/moby/buildkit/frontend/gateway/client"
+	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
+	fstypes "github.com/tonistiigi/fsutil/types"
+	"golang.org/x/mod/modfile"
+)
+
+// maxSourceRead is how much of one .go file the import scan reads: the
+// package clause and imports come first.
+const maxSourceRead = 256 << 10
+
+// dependencyScan finds, per target platform, the packages the binaries
+// import from outside the main module (llb.Options.Dependencies). It reads
+// the build context the build copies anyway. A scan that fails leaves the
+// list empty: go build then compiles everything itself, as it always could.
+type dependencyScan struct {
+	fsys    fs.FS
+	modPath string
+	spec    *spec.Spec
+}
+
+// newDependencyScan returns nil when there is nothing to scan: a vendored
+// module, or no go.mod.
+func newDependencyScan(ctx context.Context, c client.Client, buildCtx llb.State, mod *module, s *spec.Spec) *dependencyScan {
+	if mod.vendor || mod.goMod == nil {
+		return nil
+	}
+	modPath := modfile.ModulePath(mod.goMod)
+	if modPath == "" {
+		return nil
+	}
+	def, err := buildCtx.Marshal(ctx)
+	if err != nil {
+		return nil
+	}
+	res, err := c.Solve(ctx, client.SolveRequest{Definition: def.ToPB()})
+	if err != nil {
+		return nil
+	}
+	ref, err := res.SingleRef()
+	if err != nil || ref == nil {
+		return nil
+	}
+	return &dependencyScan{fsys: refFS{ctx: ctx, ref: ref}, modPath: modPath, spec: s}
+}
+
+// forPlatform returns the dependencies of the binaries on p.
+func (d *dependencyScan) forPlatform(p ocispecs.Platform) []string {
+	if d == nil {
+		return nil
+	}
+	mains := make([]string, 0, len(d.spec.Binaries))
+	for _, b := range d.spec.Binaries {
+		mains = append(mains, b.Main)
+	}
+	deps, err := imports.External(d.fsys, d.modPath, mains, imports.Config{
+		GOOS: p.OS, GOARCH: p.Architecture, Tags: d.spec.Build.Tags, Cgo: d.spec.Build.Cgo,
+	})
+	if err != nil {
+		return nil
+	}
+	return deps
+}
+
+// refFS is a gateway reference as an fs.FS (read-only, what go/build needs).
+type refFS struct {
+	ctx context.Context
+	ref client.Reference
+}
+
+// refPath is an fs.FS name as a path in the reference.
+func refPath(name string) string {
+	if name == "." {
+		return "/"
+	}
+	return name
+}
+
+func (f refFS) Stat(name string) (fs.FileInfo, error) {
+	if !fs.ValidPath(name) {
+		return nil, &fs.PathError{Op: "stat", Path: name, Err: fs.ErrInvalid}
+	}
+	st, err := f.ref.StatFile(f.ctx, client.StatRequest{Path: refPath(name)})
+	if err != nil {
+		return nil, &fs.PathError{Op: "stat", Path: name, Err: fs.ErrNotExist}
+	}
+	return statInfo{st}, nil
+}
+
+func (f refFS) ReadDir(name string) ([]fs.DirEntry, error) {
+	if !fs.ValidPath(name) {
+		return nil, &fs.PathError{Op: "readdir", Path: name, Err: fs.ErrInvalid}
+	}
+	sts, err := f.ref.ReadDir(f.ctx, client.ReadDirRequest{Path: refPath(name)})
+	if err != nil {
+		return nil, &fs.PathError{Op: "readdir", Path: name, Err: fs.ErrNotExist}
+	}
+	out := make([]fs.DirEntry, 0, len(sts))
+	for _, st := range sts {
+		out = append(out, fs.FileInfoToDirEntry(statInfo{st}))
+	}
+	return out, nil
+}
+
+func (f refFS) Open(name string) (fs.File, error) {
+	fi, err := f.Stat(name)
+	if err != nil {
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrInvalid}
+	}
+	dt, err := f.ref.ReadFile(f.ctx, client.ReadRequest{Filename: name, Range: &client.FileRange{Length: maxSourceRead}})
+	if err != nil {
+		return nil, &fs.PathError{Op: "open", Path: name, Err: err}
+	}
+	return &memFile{Reader: bytes.NewReader(dt), info: fi}, nil
+}
+
+// memFile is a file read whole.
+type memFile struct {
+	*bytes.Reader
+	info fs.FileInfo
+}
+
+func (m *memFile) Stat() (fs.FileInfo, error) { return m.info, nil }
+func (m *memFile) Close() error               { return nil }
+
+var _ io.Reader = (*memFile)(nil)
+
+// statInfo is an fsutil stat as an fs.FileInfo.
+type statInfo struct{ st *fstypes.Stat }
+
+func (s statInfo) Name() string       { return path.Base(s.st.Path) }
+func (s statInfo) Size() int64        { return s.st.Size }
+func (s statInfo) Mode() fs.FileMode  { return os.FileMode(s.st.Mode) }
+func (s statInfo) ModTime() time.Time { return time.Unix(0, s.st.ModTime) }
+func (s statInfo) IsDir() bool        { return s.Mode().IsDir() }
+func (s statInfo) Sys() any           { return s.st }

@@ -1,0 +1,276 @@
+package gocache
+
+import (
+	"bytes"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"golang.org/x/mod/module"
+	"golang.org/x/mod/sumdb/dirhash"
+	modzip "golang.org/x/mod/zip"
+)
+
+func writeFiles(t *testing.T, root string, files map[string]string) {
+	t.Helper()
+	for name, data := range files {
+		p := filepath.Join(root, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func TestSeed(t *testing.T) {
+	layer, mount := t.TempDir(), t.TempDir()
+	writeFiles(t, layer, map[string]string{
+		"example.com/a@v1.0.0/a.go":                  "package a",
+		"example.com/a@v1.0.0/sub/b.go":              "package sub",
+		"cache/download/example.com/a/@v/v1.0.0.mod": "module example.com/a",
+	})
+	writeFiles(t, mount, map[string]string{
+		"example.com/old@v0.1.0/old.go": "package old",
+		// Present already: left as it is, not overwritten.
+		"cache/download/example.com/a/@v/v1.0.0.mod": "module example.com/a // mount's",
+	})
+	if _, err := writeID(layer, ModulesIDFile); err != nil {
+		t.Fatal(err)
+	}
+	st, err := Seed(layer, mount, ModulesIDFile, "cache")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Skipped || st.Files != 2 {
+		t.Errorf("first seed: %+v, want 2 files copied", st)
+	}
+	for name, want := range map[string]string{
+		"example.com/a@v1.0.0/a.go":                  "package a",
+		"example.com/a@v1.0.0/sub/b.go":              "package sub",
+		"example.com/old@v0.1.0/old.go":              "package old",
+		"cache/download/example.com/a/@v/v1.0.0.mod": "module example.com/a // mount's",
+	} {
+		got, err := os.ReadFile(filepath.Join(mount, name))
+		if err != nil || string(got) != want {
+			t.Errorf("%s = %q, %v; want %q", name, got, err, want)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(mount, ModulesIDFile)); err == nil {
+		t.Error("the layer's id file was copied into the mount")
+	}
+	leftovers, _ := filepath.Glob(filepath.Join(mount, "example.com", ".go-app-seed-*"))
+	if len(leftovers) > 0 {
+		t.Errorf("temporary files left: %q", leftovers)
+	}
+	// The same layer again: one stat.
+	os.RemoveAll(filepath.Join(mount, "example.com/a@v1.0.0"))
+	if st, err := Seed(layer, mount, ModulesIDFile, "cache"); err != nil || !st.Skipped || st.Files != 0 {
+		t.Errorf("second seed: %+v, %v; want skipped", st, err)
+	}
+	// A layer without an id (a step that failed before writing it) copies
+	// nothing.
+	if st, err := Seed(t.TempDir(), mount, ModulesIDFile, "cache"); err != nil || st.Files != 0 {
+		t.Errorf("seed from an empty layer: %+v, %v", st, err)
+	}
+}
+
+func TestTrimModuleCache(t *testing.T) {
+	root := t.TempDir()
+	writeFiles(t, root, map[string]string{
+		"example.com/public@v1.0.0/p.go":                    "package public",
+		"example.com/private@v1.0.0/secret.go":              "package private",
+		"example.com/private/sub@v1.0.0/s.go":               "package sub",
+		"!upper.example.com/x@v1.0.0/x.go":                  "package x",
+		"cache/download/example.com/public/@v/v1.0.0.zip":   "zip",
+		"cache/download/example.com/public/@v/v1.0.0.mod":   "module example.com/public",
+		"cache/download/example.com/public/@v/v1.0.0.lock":  "",
+		"cache/download/example.com/private/@v/v1.0.0.mod":  "module example.com/private",
+		"cache/download/example.com/private/@v/v1.0.0.info": "{}",
+		"cache/download/!upper.example.com/x/@v/v1.0.0.mod": "module Upper.example.com/x",
+	})
+	if err := trimModuleCache(root, []string{"example.com/private", "Upper.example.com"}, false); err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string]bool{
+		"example.com/public@v1.0.0/p.go":                    true,
+		"cache/download/example.com/public/@v/v1.0.0.mod":   true,
+		"cache/download/example.com/public/@v/v1.0.0.zip":   false,
+		"cache/download/example.com/public/@v/v1.0.0.lock":  false,
+		"example.com/private@v1.0.0/secret.go":              false,
+		"example.com/private/sub@v1.0.0/s.go":               false,
+		"cache/download/example.com/private/@v/v1.0.0.mod":  false,
+		"cache/download/example.com/private/@v/v1.0.0.info": false,
+		"!upper.example.com/x@v1.0.0/x.go":                  false,
+		"cache/download/!upper.example.com/x/@v/v1.0.0.mod": false,
+	} {
+		_, err := os.Stat(filepath.Join(root, name))
+		if got := err == nil; got != want {
+			t.Errorf("%s exists: %v, want %v", name, got, want)
+		}
+	}
+}
+
+// modProxy writes a file:// module proxy with one module and returns its
+// URL and the go.sum lines for it.
+func modProxy(t *testing.T, mod module.Version, files map[string]string) (string, string) {
+	t.Helper()
+	src, proxy := t.TempDir(), t.TempDir()
+	writeFiles(t, src, files)
+	dir := filepath.Join(proxy, mod.Path, "@v")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	zipFile := filepath.Join(dir, mod.Version+".zip")
+	f, err := os.Create(zipFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := modzip.CreateFromDir(f, mod, src); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	writeFiles(t, dir, map[string]string{
+		mod.Version + ".mod":  files["go.mod"],
+		mod.Version + ".info": `{"Version":"` + mod.Version + `"}`,
+		"list":                mod.Version + "\n",
+	})
+	h1, err := dirhash.HashZip(zipFile, dirhash.Hash1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	modHash, err := dirhash.Hash1([]string{"go.mod"}, func(string) (io.ReadCloser, error) {
+		return io.NopCloser(strings.NewReader(files["go.mod"])), nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := mod.Path + " " + mod.Version + " " + h1 + "\n" + mod.Path + " " + mod.Version + "/go.mod " + modHash + "\n"
+	return "file://" + proxy, sum
+}
+
+// TestLayersRoundTrip runs the three steps as the build does, with the
+// real go command and a local module proxy: the module layer holds the
+// public module only, the dependency layer its compiled package, and a go
+// build on empty cache mounts seeded from both compiles the main package
+// alone.
+func TestLayersRoundTrip(t *testing.T) {
+	if _, err := exec.LookPath("go"); err != nil {
+		t.Fatal("the go command is needed:", err)
+	}
+	pub := module.Version{Path: "example.com/public", Version: "v1.0.0"}
+	priv := module.Version{Path: "example.com/private", Version: "v1.0.0"}
+	pubURL, pubSum := modProxy(t, pub, map[string]string{
+		"go.mod": "module example.com/public\n\ngo 1.21\n",
+		"p.go":   "package public\n\nfunc Hello() string { return \"public\" }\n",
+	})
+	privURL, privSum := modProxy(t, priv, map[string]string{
+		"go.mod":    "module example.com/private\n\ngo 1.21\n",
+		"secret.go": "package private\n\nconst Password = \"hunter2-in-source\"\n",
+	})
+	app := t.TempDir()
+	writeFiles(t, app, map[string]string{
+		"go.mod": "module example.com/app\n\ngo 1.21\n\nrequire (\n\texample.com/public v1.0.0\n\texample.com/private v1.0.0\n)\n",
+		"go.sum": pubSum + privSum,
+		"main.go": "package main\n\nimport (\n\t\"fmt\"\n\t\"example.com/public\"\n\t\"example.com/private\"\n)\n\n" +
+			"func main() { fmt.Println(public.Hello(), len(private.Password)) }\n",
+	})
+	// The two modules come from two proxies: the test's stand-in for a
+	// public proxy and a private server.
+	proxyRoot := t.TempDir()
+	for _, u := range []string{pubURL, privURL} {
+		if err := os.CopyFS(proxyRoot, os.DirFS(strings.TrimPrefix(u, "file://"))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tmp := t.TempDir()
+	modMount, modLayer := filepath.Join(tmp, "modmount"), filepath.Join(tmp, "modlayer")
+	t.Setenv("GOPROXY", "file://"+proxyRoot)
+	t.Setenv("GOPRIVATE", "example.com/private")
+	t.Setenv("GONOPROXY", "none")
+	t.Setenv("GONOSUMDB", "*")
+	t.Setenv("GOFLAGS", "-modcacherw")
+	t.Setenv("GOTOOLCHAIN", "local")
+	t.Setenv("GOCACHE", filepath.Join(tmp, "unused-gocache"))
+	t.Setenv("CGO_ENABLED", "0")
+	if err := os.MkdirAll(modLayer, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	err := ExportModules(ModulesConfig{Dir: app, ModCache: modMount, Out: modLayer,
+		Private: []string{"example.com/private"}, Stdout: &out, Stderr: &out})
+	if err != nil {
+		t.Fatalf("ExportModules: %v\n%s", err, out.String())
+	}
+	if _, err := os.Stat(filepath.Join(modLayer, "example.com/public@v1.0.0/p.go")); err != nil {
+		t.Errorf("the public module is not in the layer: %v", err)
+	}
+	// Nothing of the private module in the layer: no path, no byte.
+	filepath.WalkDir(modLayer, func(p string, d os.DirEntry, err error) error {
+		if strings.Contains(p, "private") {
+			t.Errorf("private module file in the layer: %s", p)
+		}
+		if err == nil && d.Type().IsRegular() {
+			if b, _ := os.ReadFile(p); bytes.Contains(b, []byte("hunter2")) {
+				t.Errorf("private source in the layer: %s", p)
+			}
+		}
+		if strings.HasSuffix(p, ".zip") {
+			t.Errorf("zip in the layer: %s", p)
+		}
+		return nil
+	})
+
+	// The dependency layer, with only the layer as module cache.
+	depsLayer := filepath.Join(tmp, "depslayer")
+	if err := os.MkdirAll(depsLayer, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	modsOnly := filepath.Join(tmp, "modsonly")
+	if err := os.CopyFS(modsOnly, os.DirFS(modLayer)); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("GOMODCACHE", modsOnly)
+	out.Reset()
+	n := CompileDeps(DepsConfig{Dir: app, Out: depsLayer, Flags: []string{"-trimpath"},
+		Packages: []string{"example.com/private", "example.com/public", "fmt"}, Stdout: &out, Stderr: &out})
+	if n != 2 {
+		t.Errorf("CompileDeps compiled %d packages, want 2 (the private one is not in the layer)\n%s", n, out.String())
+	}
+
+	// A new builder: empty cache mounts, seeded from both layers.
+	gomod, gocache := filepath.Join(tmp, "newmod"), filepath.Join(tmp, "newcache")
+	if _, err := Seed(modLayer, gomod, ModulesIDFile, "cache"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Seed(depsLayer, gocache, BuildCacheIDFile, ""); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("go", "build", "-v", "-trimpath", "-o", filepath.Join(tmp, "app"), ".")
+	cmd.Dir = app
+	cmd.Env = goEnv("GOMODCACHE="+gomod, "GOCACHE="+gocache)
+	got, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("go build: %v\n%s", err, got)
+	}
+	// -v names what was compiled: the private module (downloaded again,
+	// from its server) and the main package, not fmt or the public module.
+	var compiled []string
+	for _, l := range strings.Split(strings.TrimSpace(string(got)), "\n") {
+		if !strings.HasPrefix(l, "go: downloading ") {
+			compiled = append(compiled, l)
+		}
+	}
+	for _, c := range compiled {
+		if c != "example.com/app" && c != "example.com/private" {
+			t.Errorf("go build compiled %s again; compiled: %q", c, compiled)
+		}
+	}
+	if len(compiled) == 0 {
+		t.Error("go build -v listed nothing: the main package was not compiled")
+	}
+}

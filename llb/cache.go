@@ -1,0 +1,91 @@
+package llb
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/goappfrontend/go-app/spec"
+	"github.com/moby/buildkit/client/llb"
+	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
+)
+
+// Go's caches as layers. BuildKit exports layers (`--cache-to
+// ...,mode=max`) but never cache mounts, so a new builder (a hosted CI
+// runner) would download every module and compile every dependency again.
+// go-app keeps both caches in ordinary layers keyed the way Go keys them,
+// next to the cache mounts a long-lived builder keeps using:
+//
+//   - the module layer, written by the module download step and keyed on
+//     go.mod/go.sum (and the toolchain and frontend images, build.env);
+//   - the dependency layer of each target platform, written by a step that
+//     compiles the packages the main module imports from elsewhere
+//     (Options.Dependencies) with GOCACHE an empty directory and the network
+//     off, keyed on the module layer, that list, the platform's Go
+//     environment and the flags that change compilation (-trimpath, -tags),
+//     never on the source or the ldflags;
+//   - every go build step mounts both read-only and, before the go command
+//     runs, copies what the cache mounts lack into them (the frontend
+//     binary's `gobuild`; one stat when they are seeded already).
+//
+// The main module's own packages are compiled in the cache mount only, and
+// the go build step's output is the binary alone.
+
+// helperMount mounts the frontend image where b.helper points.
+func (b *builder) helperMount() llb.RunOption {
+	return llb.AddMount(helperDir, b.opt.Helper.State, llb.Readonly, llb.ContentCache(llb.MountContentCacheOff))
+}
+
+// compileFlags are the go build flags that change what the compiler
+// produces for a package: the go build steps and the dependency step share
+// them, so that their build cache entries match.
+func compileFlags(s *spec.Spec) []string {
+	var flags []string
+	if s.Build.Trimpath == nil || *s.Build.Trimpath {
+		flags = append(flags, "-trimpath")
+	}
+	if tags := s.Build.Tags; len(tags) > 0 {
+		flags = append(flags, "-tags="+strings.Join(tags, ","))
+	}
+	return flags
+}
+
+// dependencies returns the dependency layer of the target platform, made
+// once per builder (a builder serves one target platform); nil without a
+// module layer or dependencies.
+func (b *builder) dependencies(target ocispecs.Platform, goEnv []string) *llb.State {
+	if b.deps != nil || b.modules == nil || len(b.opt.Dependencies) == 0 {
+		return b.deps
+	}
+	args := []string{b.helper, "deps", "-out", buildLayerDir}
+	for _, f := range compileFlags(b.opt.Spec) {
+		args = append(args, "-flag", f)
+	}
+	args = append(append(args, "--"), b.opt.Dependencies...)
+	name := fmt.Sprintf("%s go build dependencies (%d imports)", platformName(target), len(b.opt.Dependencies))
+	run := b.execNoCaches(b.root, name, args,
+		mergeEnv(envList(b.opt.Spec.Build.Env), TargetEnv(b.opt.Spec, goEnv)),
+		llb.AddMount(srcDir, modFiles(b.opt.Context, b.opt.BuildPlatform), llb.Readonly),
+		llb.AddMount(goModCache, *b.modules, llb.ForceNoOutput, llb.ContentCache(llb.MountContentCacheOff)),
+		b.helperMount(),
+	)
+	layer := run.AddMount(buildLayerDir, llb.Scratch())
+	b.deps = &layer
+	return b.deps
+}
+
+// seeded wraps a go build step's argument vector so that the frontend
+// binary first seeds the cache mounts from the layers, and returns the
+// mounts of those layers.
+func (b *builder) seeded(args []string, deps *llb.State) ([]string, []llb.RunOption) {
+	if b.modules == nil {
+		return args, nil
+	}
+	off := llb.ContentCache(llb.MountContentCacheOff)
+	opts := []llb.RunOption{b.helperMount(), llb.AddMount(modLayerDir, *b.modules, llb.Readonly, off)}
+	wrap := []string{b.helper, "gobuild", "-modules", modLayerDir}
+	if deps != nil {
+		opts = append(opts, llb.AddMount(buildLayerDir, *deps, llb.Readonly, off))
+		wrap = append(wrap, "-cache", buildLayerDir)
+	}
+	return append(append(wrap, "--"), args...), opts
+}

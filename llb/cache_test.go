@@ -1,0 +1,136 @@
+package llb
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/moby/buildkit/solver/pb"
+	digest "github.com/opencontainers/go-digest"
+)
+
+// testHelperBin is where steps find testHelper's binary.
+const testHelperBin = "/go-app/bin/go-app-frontend"
+
+var testDeps = []string{"fmt", "github.com/prometheus/client_golang/prometheus", "google.golang.org/grpc"}
+
+func TestDependencyLayer(t *testing.T) {
+	opt := testOptions(testSpec(), arm64)
+	opt.Dependencies = testDeps
+	_, g := convert(t, opt)
+	depsDgst, op := g.named(t, "[linux/arm64] go build dependencies (3 imports)")
+	e := op.GetExec()
+	want := append([]string{testHelperBin, "deps", "-out", "/go-app-cache/build",
+		"-flag", "-trimpath", "-flag", "-tags=netgo,osusergo", "--"}, testDeps...)
+	if !slices.Equal(e.Meta.Args, want) {
+		t.Errorf("args = %q\nwant   %q", e.Meta.Args, want)
+	}
+	if op.Platform.Architecture != "amd64" {
+		t.Errorf("the dependency step runs on %v, want the build platform", op.Platform)
+	}
+	for _, w := range []string{"GOOS=linux", "GOARCH=arm64", "CGO_ENABLED=0", "GOEXPERIMENT=greenteagc", "GOMODCACHE=/go/pkg/mod"} {
+		if !slices.Contains(e.Meta.Env, w) {
+			t.Errorf("env %q lacks %q", e.Meta.Env, w)
+		}
+	}
+	// Keyed on go.mod/go.sum and the module layer, never on the source,
+	// with no cache mount (its output would not be exported) and no
+	// credentials (its output is).
+	for _, m := range e.Mounts {
+		if m.MountType == pb.MountType_CACHE || m.MountType == pb.MountType_SECRET || m.MountType == pb.MountType_SSH {
+			t.Errorf("the dependency step has a %v mount at %s", m.MountType, m.Dest)
+		}
+		if m.Input < 0 {
+			continue
+		}
+		if src := g.input(t, op, m.Input).GetSource(); src != nil && src.Identifier == "local://context" {
+			t.Errorf("%s is the whole build context", m.Dest)
+		}
+	}
+	if m := mountAt(e, "/go/pkg/mod"); m == nil || g.names[digest.Digest(op.Inputs[m.Input].Digest)] != "go mod download" {
+		t.Errorf("GOMODCACHE of the dependency step is not the module layer: %v", m)
+	}
+	if m := mountAt(e, "/go-app-cache/build"); m == nil || m.Output < 0 || m.Input != -1 {
+		t.Errorf("the dependency layer is not an output mount on scratch: %v", m)
+	}
+
+	// go build mounts both layers read-only and seeds its cache mounts.
+	_, build := g.named(t, "[linux/arm64] go build ./cmd/server")
+	be := build.GetExec()
+	if !slices.Equal(be.Meta.Args[:7], []string{testHelperBin, "gobuild", "-modules", "/go-app-cache/mod", "-cache", "/go-app-cache/build", "--"}) {
+		t.Errorf("go build args = %q", be.Meta.Args)
+	}
+	for dest, from := range map[string]string{"/go-app-cache/mod": "go mod download", "/go-app-cache/build": g.names[depsDgst]} {
+		m := mountAt(be, dest)
+		if m == nil || !m.Readonly || g.names[digest.Digest(build.Inputs[m.Input].Digest)] != from {
+			t.Errorf("go build's %s = %v, want %q read-only", dest, m, from)
+		}
+	}
+}
+
+// The dependency layer depends on what changes compilation, not on the
+// ldflags (version stamps) or the source.
+func TestDependencyLayerKey(t *testing.T) {
+	key := func(mod func(o *Options)) digest.Digest {
+		opt := testOptions(testSpec(), arm64)
+		opt.Dependencies = testDeps
+		mod(&opt)
+		_, g := convert(t, opt)
+		for d, n := range g.names {
+			if n == "[linux/arm64] go build dependencies (3 imports)" {
+				return d
+			}
+		}
+		t.Fatal("no dependency step")
+		return ""
+	}
+	base := key(func(*Options) {})
+	if key(func(o *Options) { o.Spec.Build.Ldflags = "-X main.v=2" }) != base {
+		t.Error("ldflags change the dependency step")
+	}
+	if key(func(o *Options) { o.Metadata.Version = "9" }) != base {
+		t.Error("the version changes the dependency step")
+	}
+	if key(func(o *Options) { o.Spec.Build.Tags = []string{"netgo"} }) == base {
+		t.Error("tags do not change the dependency step")
+	}
+	if key(func(o *Options) { o.Dependencies = append([]string{"os"}, testDeps[1:]...) }) == base {
+		t.Error("the imports do not change the dependency step")
+	}
+}
+
+func TestNoDependencyLayer(t *testing.T) {
+	// No dependencies found: go build seeds the module cache only.
+	_, g := convert(t, testOptions(testSpec(), arm64))
+	for _, n := range g.names {
+		if strings.Contains(n, "dependencies") {
+			t.Errorf("a dependency step without dependencies: %q", n)
+		}
+	}
+	_, build := g.named(t, "[linux/arm64] go build ./cmd/server")
+	if args := build.GetExec().Meta.Args; !slices.Equal(args[:5], []string{testHelperBin, "gobuild", "-modules", "/go-app-cache/mod", "--"}) {
+		t.Errorf("go build args = %q", args)
+	}
+	// Vendored: neither layer, the go command as it is.
+	opt := testOptions(testSpec(), arm64)
+	opt.Vendor, opt.Dependencies = true, testDeps
+	_, g = convert(t, opt)
+	_, build = g.named(t, "[linux/arm64] go build ./cmd/server")
+	if args := build.GetExec().Meta.Args; args[0] != "go" {
+		t.Errorf("vendored go build args = %q", args)
+	}
+	if g.has("[linux/arm64] go build dependencies (3 imports)") {
+		t.Error("a dependency step for a vendored module")
+	}
+}
+
+func TestCachePrivate(t *testing.T) {
+	s := testSpec()
+	s.Build.Private = []string{"example.com/private"}
+	s.Build.CachePrivate = true
+	_, g := convert(t, testOptions(s, arm64))
+	_, op := g.named(t, "go mod download")
+	if args := op.GetExec().Meta.Args; !slices.Equal(args, []string{testHelperBin, "modules", "-out", "/go-app-cache/mod", "-keep-private"}) {
+		t.Errorf("args = %q", args)
+	}
+}
