@@ -169,7 +169,7 @@ func TestPrivateModules(t *testing.T) {
 		// The go command's own message, from the download step.
 		"reading " + f.proxy.URL + "/" + f.proxy.Module.Path + "/@v/" + f.proxy.Module.Version,
 		"401 Unauthorized",
-		`process "go mod download" did not complete successfully`,
+		"go-app-frontend modules: go mod download: exit status 1",
 		// The failing step points at where the spec names private modules.
 		"go-app.yaml:4",
 		">>>   private: [private.example]",
@@ -224,6 +224,33 @@ func TestPrivateModules(t *testing.T) {
 		}
 		if len(found[f.greeting]) == 0 {
 			t.Errorf("the private module's greeting is in no file of %s: the scan does not see the binary", what)
+		}
+	}
+	// build.cache_private: true puts the private module in the exported
+	// module layer (the scan above would see it), never the password.
+	spec := filepath.Join(f.dir, "go-app.yaml")
+	data, err := os.ReadFile(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	optIn := strings.Replace(string(data), "  private: [private.example]\n", "  private: [private.example]\n  cache_private: true\n", 1)
+	if optIn == string(data) {
+		t.Fatal("the fixture's spec has no build.private line to add cache_private to")
+	}
+	if err := os.WriteFile(spec, []byte(optIn), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	optInCache := tmpDir(t, "cache-private-optin-")
+	if out, err := build("with cache_private", "", append(secret, "--cache-to", "type=local,dest="+optInCache+",mode=max")...); err != nil {
+		t.Fatalf("the build with cache_private failed: %v\n%s", err, stack.Tail(out, 100))
+	}
+	found, _ := scanTree(t, optInCache, append(leaks, []byte(privateSourceMark)))
+	if len(found[privateSourceMark]) == 0 {
+		t.Errorf("with build.cache_private the private module's source is in no file of the cache export")
+	}
+	for _, l := range leaks {
+		if where := found[string(l)]; len(where) > 0 {
+			t.Errorf("the netrc secret's password is in the cache export with cache_private: %v", where)
 		}
 	}
 	for i, o := range outputs {

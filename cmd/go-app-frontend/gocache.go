@@ -3,7 +3,7 @@ package main
 // The Go cache subcommands move Go's module and build caches between cache
 // mounts and the layers BuildKit exports (package internal/gocache):
 //
-//	go-app-frontend modules -out /out [-private PATTERNS] [-keep-private]
+//	GOPRIVATE=PATTERNS go-app-frontend modules -out /out [-keep-private]
 //	go-app-frontend deps -out /out [-flag -trimpath]... -- PKG...
 //	go-app-frontend gobuild -modules DIR -cache DIR -- go build ...
 //
@@ -31,8 +31,7 @@ func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
 func modules(args []string) error {
 	fs := flag.NewFlagSet("modules", flag.ContinueOnError)
 	out := fs.String("out", "", "the directory that becomes the module layer")
-	private := fs.String("private", "", "comma-separated module path patterns kept out of the layer")
-	keep := fs.Bool("keep-private", false, "put private modules in the layer too")
+	keep := fs.Bool("keep-private", false, "put private modules (GOPRIVATE) in the layer too")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -40,9 +39,11 @@ func modules(args []string) error {
 	if *out == "" || modCache == "" {
 		return fmt.Errorf("usage: GOMODCACHE=DIR go-app-frontend modules -out DIR")
 	}
+	// GOPRIVATE says which modules are private: build.private, or
+	// build.env's GOPRIVATE.
 	var patterns []string
-	if *private != "" {
-		patterns = strings.Split(*private, ",")
+	if p := os.Getenv("GOPRIVATE"); p != "" {
+		patterns = strings.Split(p, ",")
 	}
 	return gocache.ExportModules(gocache.ModulesConfig{
 		Dir: ".", ModCache: modCache, Out: *out,
