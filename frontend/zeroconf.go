@@ -37,7 +37,7 @@ func findMain(ctx context.Context, c client.Client, buildCtx llb.State, s *spec.
 	filename := cmp.Or(s.Source.Filename, spec.DefaultFilename)
 	main, err := detectMain(files, cfg, filename)
 	if err != nil {
-		e := &spec.Error{Filename: filename, Msg: err.Error()}
+		e := &spec.Error{Filename: filename, Msg: err.Error(), Rule: spec.RuleInvalidValue}
 		if len(s.Source.Data) > 0 {
 			e.Pos = spec.Position{Line: 1} // nowhere better: the spec has no such key
 		}

@@ -223,10 +223,7 @@ func (b *builder) location(p spec.Position) []llb.ConstraintsOpt {
 	if b.opt.SourceMap == nil || p.Line == 0 {
 		return nil
 	}
-	return []llb.ConstraintsOpt{b.opt.SourceMap.Location([]*pb.Range{{
-		Start: &pb.Position{Line: int32(p.Line), Character: int32(p.Column)},
-		End:   &pb.Position{Line: int32(p.Line), Character: int32(p.Column)},
-	}})}
+	return []llb.ConstraintsOpt{b.opt.SourceMap.Location([]*pb.Range{SourceRange(p, p)})}
 }
 
 func platformName(p ocispecs.Platform) string {

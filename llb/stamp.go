@@ -63,6 +63,7 @@ func stamped(opt Options) (*spec.Spec, error) {
 			Filename: cmp.Or(s.Source.Filename, spec.DefaultFilename),
 			Pos:      s.Source.Pos("build.ldflags"),
 			Msg:      err.Error(),
+			Rule:     spec.RuleInvalidValue,
 		}}
 	}
 	c := *s
