@@ -128,7 +128,7 @@ func forBinaries(opt Options) (Options, ocispecs.Platform, []string, error) {
 	if opt.Spec == nil || len(opt.Spec.Binaries) == 0 {
 		return opt, ocispecs.Platform{}, nil, errors.New("llb: spec has no binaries (FillDefaults not called?)")
 	}
-	s, err := stamped(opt)
+	s, err := expandLdflags(opt)
 	if err != nil {
 		return opt, ocispecs.Platform{}, nil, err
 	}

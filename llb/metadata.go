@@ -46,9 +46,10 @@ func shortCommit(rev string) string {
 	return hash
 }
 
-// stamped returns the spec with build.ldflags expanded for this build. The
-// spec is copied, never changed: every platform expands the same template.
-func stamped(opt Options) (*spec.Spec, error) {
+// expandLdflags returns the spec with build.ldflags expanded for this
+// build. The spec is copied, never changed: every platform expands the same
+// template.
+func expandLdflags(opt Options) (*spec.Spec, error) {
 	s := opt.Spec
 	l, err := spec.ParseLdflags(s.Build.Ldflags)
 	if err == nil && len(l.Vars) == 0 && !strings.Contains(s.Build.Ldflags, "{{") {
