@@ -233,7 +233,7 @@ func TestBuildConstraintsLikeGoBuild(t *testing.T) {
 				if err != nil {
 					t.Fatalf("%s: %v", name, err)
 				}
-				ours = compiles(name, cons, cfg)
+				ours = compiles(name, []byte(body), cons, cfg)
 			}
 			if ours != goBuild {
 				t.Errorf("tags %v cgo %v: %s counts %v, go/build for linux: %v", cfg.Tags, cfg.Cgo, name, ours, goBuild)
