@@ -1,25 +1,7 @@
-package frontend
-
-import (
-	"bytes"
-	"errors"
-	"fmt"
-	"go/ast"
-	"go/build"
-	"go/build/constraint"
-	"go/parser"
-	"go/scanner"
-	"go/token"
-	"io"
-	"path"
-	"slices"
-	"strings"
-
-	"github.com/goappfrontend/go-app/spec"
-)
-
-// A spec without main and binaries builds the module's one main package.
-// go-app looks for it in two places: the module root (./*.go) and the
+// Package mainpkg finds the main package a spec without main and binaries
+// builds (zero config): the module's one main package. It is pure: the
+// frontend reads the .go files from the build context and passes their
+// start to Detect. go-app looks for it in two places: the module root (./*.go) and the
 // directories of ./cmd (./cmd/NAME/*.go), and decides as follows.
 //
 //   - A directory is a main package when one of the files `go build` would
@@ -42,14 +24,33 @@ import (
 //     usually holds development tools.
 //   - Otherwise the one main package under ./cmd is built. Several are an
 //     error that lists them and asks for main or binaries; so is none.
+package mainpkg
 
-// cmdDir is where go-app looks for main packages besides the module root.
-const cmdDir = "cmd"
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"go/ast"
+	"go/build"
+	"go/build/constraint"
+	"go/parser"
+	"go/scanner"
+	"go/token"
+	"io"
+	"path"
+	"slices"
+	"strings"
 
-// maxHead is how much of a .go file go-app reads to find its package
+	"github.com/goappfrontend/go-app/spec"
+)
+
+// CmdDir is where go-app looks for main packages besides the module root.
+const CmdDir = "cmd"
+
+// MaxHead is how much of a .go file go-app reads to find its package
 // clause and build constraints: they come before any declaration, and
 // licence headers are far shorter.
-const maxHead = 64 << 10
+const MaxHead = 64 << 10
 
 // maxFreeTags bounds the toolchain-dependent tags of one constraint that
 // compiles tries every choice of; a constraint with more counts.
@@ -58,27 +59,27 @@ const maxFreeTags = 12
 // targetArches are the GOARCH values of the platforms go-app builds for.
 var targetArches = spec.Architectures()
 
-// goSource is the start of a .go file of the build context.
-type goSource struct {
+// Source is the start of a .go file of the build context.
+type Source struct {
 	// Path is slash-separated and relative to the context root, like
 	// "main.go" or "cmd/api/main.go".
 	Path string
-	// Head is the file's content, or its first maxHead bytes.
+	// Head is the file's content, or its first MaxHead bytes.
 	Head []byte
 }
 
-// buildConfig is what of the spec decides which files `go build` compiles.
-type buildConfig struct {
+// Config is what of the spec decides which files `go build` compiles.
+type Config struct {
 	Tags []string // build.tags
 	Cgo  bool     // build.cgo
 }
 
-// detectMain returns the main package a spec without main and binaries
+// Detect returns the main package a spec without main and binaries
 // builds, "." or "./cmd/NAME", from the .go files at the root of the build
 // context and in its cmd/NAME directories (other files are ignored). Its
 // error says what was found and what to set in the spec file, named
 // specFile.
-func detectMain(files []goSource, cfg buildConfig, specFile string) (string, error) {
+func Detect(files []Source, cfg Config, specFile string) (string, error) {
 	mains, unreadable := mainPackages(files, cfg)
 	switch {
 	case slices.Contains(mains, "."):
@@ -102,11 +103,11 @@ func detectMain(files []goSource, cfg buildConfig, specFile string) (string, err
 // mainPackages returns the main packages among files, "." and
 // "./cmd/NAME", sorted, and the files whose package clause could not be
 // read.
-func mainPackages(files []goSource, cfg buildConfig) (mains, unreadable []string) {
+func mainPackages(files []Source, cfg Config) (mains, unreadable []string) {
 	found := map[string]bool{}
 	for _, f := range files {
 		dir, ok := candidateDir(f.Path)
-		if !ok || found[dir] || !wantGoFile(path.Base(f.Path), cfg) {
+		if !ok || found[dir] || !WantFile(path.Base(f.Path), cfg) {
 			continue
 		}
 		pkg, cons, err := packageClause(f.Path, f.Head)
@@ -132,17 +133,17 @@ func candidateDir(p string) (string, bool) {
 	switch {
 	case len(elems) == 1:
 		return ".", true
-	case len(elems) == 3 && elems[0] == cmdDir && elems[1] != "" && elems[2] != "":
-		return "./" + cmdDir + "/" + elems[1], true
+	case len(elems) == 3 && elems[0] == CmdDir && elems[1] != "" && elems[2] != "":
+		return "./" + CmdDir + "/" + elems[1], true
 	}
 	return "", false
 }
 
-// wantGoFile reports whether `go build` for linux may compile the file
+// WantFile reports whether `go build` for linux may compile the file
 // with this name on some target architecture: a .go file, not a test, not
 // hidden, and no _GOOS or _GOARCH suffix that rules it out (go/build
 // decides, as for a file without build constraints).
-func wantGoFile(name string, cfg buildConfig) bool {
+func WantFile(name string, cfg Config) bool {
 	if !strings.HasSuffix(name, ".go") || strings.HasSuffix(name, "_test.go") ||
 		strings.HasPrefix(name, "_") || strings.HasPrefix(name, ".") {
 		return false
@@ -154,11 +155,11 @@ func wantGoFile(name string, cfg buildConfig) bool {
 }
 
 // compiles reports whether `go build` for linux compiles a file named name
-// (one wantGoFile accepts), which starts with head and has the build
+// (one WantFile accepts), which starts with head and has the build
 // constraint cons (nil: none; see packageClause), on some target
 // architecture and for some toolchain: go/build decides for each choice of
 // the toolchain-dependent tags cons names (see freeTag).
-func compiles(name string, head []byte, cons constraint.Expr, cfg buildConfig) bool {
+func compiles(name string, head []byte, cons constraint.Expr, cfg Config) bool {
 	// What go/build reads: the constraints, up to the package name.
 	n := packageNameEnd(head)
 	head = append(head[:n:n], '\n')
@@ -198,7 +199,7 @@ func compiles(name string, head []byte, cons constraint.Expr, cfg buildConfig) b
 // starts with head, for linux/arch with cfg's tags and cgo setting and the
 // toolchain-dependent tags in free set. Its context knows no release or
 // tool tags of its own: those depend on the toolchain of the build.
-func goBuildMatches(name string, head []byte, arch string, cfg buildConfig, free []string) (bool, error) {
+func goBuildMatches(name string, head []byte, arch string, cfg Config, free []string) (bool, error) {
 	ctx := build.Context{
 		GOOS:       "linux",
 		GOARCH:     arch,
