@@ -112,40 +112,48 @@ func Check(r io.ReaderAt, file string, target ocispecs.Platform, static bool) (E
 	if err != nil {
 		return Executable{}, fmt.Errorf("reading the program interpreter of binary %s: %w", file, err)
 	}
-	exe := Executable{Interp: interp}
-	if !static {
-		return exe, nil
+	if static {
+		if err := staticProblem(r, f, file, interp); err != nil {
+			return Executable{}, err
+		}
 	}
-	if exe.Interp != "" {
-		return Executable{}, &Problem{Dynamic, fmt.Sprintf(
+	return Executable{Interp: interp}, nil
+}
+
+// staticProblem is the problem of the ELF executable f (read from r, at
+// file in the image) on scratch, which has no libc: a program interpreter,
+// or shared libraries it needs; nil when it has neither.
+func staticProblem(r io.ReaderAt, f *elf.File, file, interp string) error {
+	if interp != "" {
+		return &Problem{Dynamic, fmt.Sprintf(
 			"binary %s is dynamically linked (interpreter %s) but runtime.base is scratch, which has no libc: "+
 				"it would fail with \"no such file or directory\"; build it static (build.cgo false, "+
 				"no -buildmode=pie or -linkmode=external in build.env GOFLAGS or build.ldflags) "+
-				"or use a runtime.base with a libc", file, exe.Interp)}
+				"or use a runtime.base with a libc", file, interp)}
 	}
 	if !slices.ContainsFunc(f.Progs, func(p *elf.Prog) bool { return p.Type == elf.PT_DYNAMIC }) {
-		return exe, nil // no dynamic section, so no shared libraries
+		return nil // no dynamic section, so no shared libraries
 	}
 	// Rare: a dynamic section without an interpreter (a static PIE). Read
 	// the sections to list the libraries it needs, if any.
 	full, err := elf.NewFile(r)
 	if err != nil {
-		return Executable{}, &Problem{NotExecutable, fmt.Sprintf(
+		return &Problem{NotExecutable, fmt.Sprintf(
 			"binary %s is not a valid ELF file (%v): the image would fail with \"exec format error\"", file, err)}
 	}
 	defer full.Close()
 	needed, err := full.DynString(elf.DT_NEEDED)
 	if err != nil {
-		return Executable{}, &Problem{NotExecutable, fmt.Sprintf(
+		return &Problem{NotExecutable, fmt.Sprintf(
 			"binary %s has an unreadable dynamic section (%v): the image would fail to run it", file, err)}
 	}
 	if len(needed) > 0 {
-		return Executable{}, &Problem{Dynamic, fmt.Sprintf(
+		return &Problem{Dynamic, fmt.Sprintf(
 			"binary %s needs the shared libraries %s but runtime.base is scratch, which has none: "+
 				"it would fail to start; build it static (build.cgo false) or use a runtime.base that has them",
 			file, strings.Join(needed, ", "))}
 	}
-	return exe, nil
+	return nil
 }
 
 // Headers opens the ELF file r as the kernel reads it to run it: the ELF
