@@ -1,6 +1,9 @@
 package spec
 
 import (
+	"os"
+	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/containerd/platforms"
@@ -42,6 +45,36 @@ func TestPlatformArch(t *testing.T) {
 			t.Errorf("%s: %v", goarch, err)
 		} else if a, _, _ := PlatformArch(p); a.ELF.Machine == 0 || a.Name == "" {
 			t.Errorf("%s has no ELF machine or name", goarch)
+		}
+	}
+}
+
+// TestDocListsArches checks that the annotated example of doc.go (and so
+// docs/reference.md) names every architecture of the table and every
+// variant of those that have several.
+func TestDocListsArches(t *testing.T) {
+	doc, err := os.ReadFile("doc.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, text, ok := strings.Cut(string(doc), "# Target platforms")
+	text, _, _ = strings.Cut(text, "platforms:")
+	if !ok {
+		t.Fatal("doc.go has no comment on platforms")
+	}
+	text = strings.ReplaceAll(text, "//\t# ", "")
+	for _, a := range Arches {
+		want := []string{a.GOARCH}
+		if len(a.Variants) > 1 && !a.Variants[0].Baseline {
+			want = nil
+			for _, v := range a.Variants {
+				want = append(want, a.GOARCH+"/"+v.Name)
+			}
+		}
+		for _, w := range want {
+			if !regexp.MustCompile(`(^|[\s(,])` + regexp.QuoteMeta(w) + `[\s,.]`).MatchString(text) {
+				t.Errorf("doc.go's comment on platforms does not name %s:\n%s", w, text)
+			}
 		}
 	}
 }
