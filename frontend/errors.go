@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"runtime/debug"
 
+	gollb "github.com/goappfrontend/go-app/llb"
 	"github.com/goappfrontend/go-app/spec"
 	"github.com/moby/buildkit/client/llb"
 	"github.com/moby/buildkit/frontend/dockerui"
@@ -27,15 +28,7 @@ func withSpecSource(err error, sm *llb.SourceMap, at ...spec.Position) error {
 			at = append(at, e.Pos)
 		}
 	}
-	var ranges []*pb.Range
-	for _, p := range at {
-		if p.Line > 0 {
-			ranges = append(ranges, &pb.Range{
-				Start: &pb.Position{Line: int32(p.Line), Character: int32(p.Column)},
-				End:   &pb.Position{Line: int32(p.Line), Character: int32(p.Column)},
-			})
-		}
-	}
+	ranges := gollb.SourceRanges(at...)
 	if len(ranges) == 0 {
 		return err
 	}

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 
 	"github.com/containerd/platforms"
 	gollb "github.com/goappfrontend/go-app/llb"
@@ -113,7 +112,7 @@ func outlineOf(t target, s *spec.Spec, opts map[string]string, cacheNS string) *
 		}
 	}
 	var loc *pb.Location
-	if rs := ranges(s.Source.Pos("build.private")); rs != nil {
+	if rs := gollb.SourceRanges(s.Source.Pos("build.private")); rs != nil {
 		loc = &pb.Location{SourceIndex: 0, Ranges: rs}
 	}
 	o.Secrets = []outline.Secret{{Name: gollb.NetrcSecret, Location: loc}}
@@ -174,14 +173,15 @@ func lintResults(sm *llb.SourceMap, err error) (*lint.LintResults, error) {
 		// Only problems of the spec show its lines. buildx prints every
 		// source of a check under the name of the -f file, so go.mod's
 		// problems carry their place in their text only.
-		index, rs := specIndex, ranges(e.Pos)
+		index, rs := specIndex, gollb.SourceRanges(e.Pos)
 		if rs == nil || e.Filename != displayName(sm.Filename) {
 			index, rs = -1, nil
 		}
-		rule, description := ruleOf(e)
+		rule := cmp.Or(e.Rule, spec.RuleInvalidValue) // an Error made without one
 		res.Warnings = append(res.Warnings, lint.Warning{
-			RuleName:    rule,
-			Description: description,
+			RuleName:    rule.Name,
+			Description: rule.Description,
+			URL:         rule.URL,
 			Detail:      e.Error(),
 			Location:    &pb.Location{SourceIndex: int32(index), Ranges: rs},
 		})
@@ -205,23 +205,4 @@ var moduleFiles = []string{"go.mod", "vendor/modules.txt"}
 // writes it.
 func displayName(filename string) string {
 	return cmp.Or(filename, spec.DefaultFilename)
-}
-
-// ruleOf names the kind of a problem for --call check, with a short
-// description of the rule.
-func ruleOf(e *spec.Error) (rule, description string) {
-	switch {
-	case e.Filename == "go.mod":
-		return "InvalidGoMod", "go.mod must be a valid go.mod with a module line and a go line"
-	case strings.HasPrefix(e.Msg, "unknown key"):
-		return "UnknownKey", "Every key of go-app.yaml must be one go-app knows"
-	case strings.HasPrefix(e.Msg, "duplicate key"):
-		return "DuplicateKey", "A key may appear once in a map"
-	case strings.HasPrefix(e.Msg, "invalid YAML"), strings.HasPrefix(e.Msg, "cannot read the file"),
-		strings.HasPrefix(e.Msg, "the file holds"):
-		return "InvalidYAML", "go-app.yaml must be one YAML document"
-	case strings.Contains(e.Msg, " must be ") && strings.Contains(e.Msg, ", not "):
-		return "WrongType", "Every value must have the type its key expects"
-	}
-	return "InvalidValue", "Every value must be one go-app can build with"
 }

@@ -167,6 +167,9 @@ func TestLintResults(t *testing.T) {
 			t.Errorf("warning %d = %+v at %v, want %s at line %d: %s", i, got, got.Location, w.rule, w.line, w.text)
 		}
 	}
+	if res.Warnings[0].URL != spec.RuleUnknownKey.URL {
+		t.Errorf("warning 0 links to %q, want the reference's section of its rule", res.Warnings[0].URL)
+	}
 	out, status := printCheck(t, res)
 	if status != "1" {
 		t.Errorf("status %q, want 1", status)
@@ -179,7 +182,7 @@ func TestLintResults(t *testing.T) {
 
 	// go.mod problems and problems without a place show no lines.
 	gomod := spec.Errors{
-		{Filename: "go.mod", Pos: spec.Position{Line: 4}, Msg: "usage: require module/path v1.2.3"},
+		{Filename: "go.mod", Pos: spec.Position{Line: 4}, Msg: "usage: require module/path v1.2.3", Rule: spec.RuleInvalidGoMod},
 		{Msg: "no go.mod at the root of the build context; go-app builds Go modules"},
 	}
 	res, lerr = lintResults(sm, gomod)
@@ -207,20 +210,5 @@ func TestLintResults(t *testing.T) {
 	// Other errors are not problems of the spec.
 	if _, lerr := lintResults(sm, errors.New("context canceled")); lerr == nil {
 		t.Error("an error that is no spec problem: want it returned")
-	}
-}
-
-func TestRuleOf(t *testing.T) {
-	for msg, want := range map[string]string{
-		`unknown key "x"`:                                "UnknownKey",
-		`duplicate key "main" (first at line 2)`:         "DuplicateKey",
-		"invalid YAML: did not find expected key":        "InvalidYAML",
-		"the file holds a second YAML document":          "InvalidYAML",
-		`runtime.user must be a user, not a list`:        "WrongType",
-		`runtime.workdir "app" must be an absolute path`: "InvalidValue",
-	} {
-		if got, _ := ruleOf(&spec.Error{Msg: msg}); got != want {
-			t.Errorf("ruleOf(%q) = %s, want %s", msg, got, want)
-		}
 	}
 }

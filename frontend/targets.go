@@ -69,25 +69,11 @@ func parseTarget(name string) (target, error) {
 // or nil.
 func (t target) location(s *spec.Spec) []*pb.Range {
 	for _, k := range t.keys {
-		if first, last, ok := s.Source.Lines(k); ok {
-			return []*pb.Range{{Start: &pb.Position{Line: int32(first)}, End: &pb.Position{Line: int32(last)}}}
+		if r, ok := gollb.SectionRange(s, k); ok {
+			return []*pb.Range{r}
 		}
 	}
 	return nil
-}
-
-// ranges turns positions into the ranges of a source location.
-func ranges(at ...spec.Position) []*pb.Range {
-	var rs []*pb.Range
-	for _, p := range at {
-		if p.Line > 0 {
-			rs = append(rs, &pb.Range{
-				Start: &pb.Position{Line: int32(p.Line), Character: int32(p.Column)},
-				End:   &pb.Position{Line: int32(p.Line), Character: int32(p.Column)},
-			})
-		}
-	}
-	return rs
 }
 
 // solveState marshals st for platform p and solves it now, so that a

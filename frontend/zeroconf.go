@@ -7,6 +7,7 @@ import (
 	"path"
 	"slices"
 
+	"github.com/goappfrontend/go-app/internal/mainpkg"
 	"github.com/goappfrontend/go-app/spec"
 	"github.com/moby/buildkit/client/llb"
 	"github.com/moby/buildkit/frontend/gateway/client"
@@ -15,9 +16,9 @@ import (
 )
 
 // findMain sets the main package of a spec that has neither main nor
-// binaries (zero config) to the one detectMain finds in the build context;
-// a spec with either is left alone and costs nothing. Its error is
-// spec.Errors at the top of the spec file, with the file attached for
+// binaries (zero config) to the one mainpkg.Detect finds in the build
+// context; a spec with either is left alone and costs nothing. Its error
+// is spec.Errors at the top of the spec file, with the file attached for
 // BuildKit to show.
 func findMain(ctx context.Context, c client.Client, buildCtx llb.State, s *spec.Spec, sm *llb.SourceMap) error {
 	if s.Main != "" || len(s.Binaries) > 0 {
@@ -27,17 +28,17 @@ func findMain(ctx context.Context, c client.Client, buildCtx llb.State, s *spec.
 	if err != nil {
 		return err
 	}
-	cfg := buildConfig{Tags: s.Build.Tags, Cgo: s.Build.Cgo}
-	var files []goSource
+	cfg := mainpkg.Config{Tags: s.Build.Tags, Cgo: s.Build.Cgo}
+	var files []mainpkg.Source
 	if ref != nil {
 		if files, err = readGoSources(ctx, ref, cfg); err != nil {
 			return errors.Wrap(err, "reading the build context to find the main package")
 		}
 	}
 	filename := cmp.Or(s.Source.Filename, spec.DefaultFilename)
-	main, err := detectMain(files, cfg, filename)
+	main, err := mainpkg.Detect(files, cfg, filename)
 	if err != nil {
-		e := &spec.Error{Filename: filename, Msg: err.Error()}
+		e := &spec.Error{Filename: filename, Msg: err.Error(), Rule: spec.RuleInvalidValue}
 		if len(s.Source.Data) > 0 {
 			e.Pos = spec.Position{Line: 1} // nowhere better: the spec has no such key
 		}
@@ -52,7 +53,7 @@ func findMain(ctx context.Context, c client.Client, buildCtx llb.State, s *spec.
 // are none). The context is the one the build copies anyway.
 func solveGoSources(ctx context.Context, c client.Client, buildCtx llb.State) (client.Reference, error) {
 	st := llb.Scratch().File(llb.Copy(buildCtx, "/", "/", &llb.CopyInfo{
-		IncludePatterns:     []string{"*.go", cmdDir + "/*/*.go"},
+		IncludePatterns:     []string{"*.go", mainpkg.CmdDir + "/*/*.go"},
 		CopyDirContentsOnly: true,
 		AllowEmptyWildcard:  true,
 		AllowWildcard:       true,
@@ -75,27 +76,27 @@ type fileReader interface {
 }
 
 // readGoSources reads the start of every .go file at the root of ref and in
-// its cmd/NAME directories whose name does not rule it out (see wantGoFile;
-// the build constraints inside are left to detectMain). A file is read only
-// up to maxHead.
-func readGoSources(ctx context.Context, ref fileReader, cfg buildConfig) ([]goSource, error) {
+// its cmd/NAME directories whose name does not rule it out (see
+// mainpkg.WantFile; the build constraints inside are left to
+// mainpkg.Detect). A file is read only up to mainpkg.MaxHead.
+func readGoSources(ctx context.Context, ref fileReader, cfg mainpkg.Config) ([]mainpkg.Source, error) {
 	root, err := ref.ReadDir(ctx, client.ReadDirRequest{Path: "/"})
 	if err != nil {
 		return nil, err
 	}
 	dirs := []string{""}
-	if slices.ContainsFunc(root, func(st *fstypes.Stat) bool { return st.Path == cmdDir && isDir(st) }) {
-		cmds, err := ref.ReadDir(ctx, client.ReadDirRequest{Path: cmdDir})
+	if slices.ContainsFunc(root, func(st *fstypes.Stat) bool { return st.Path == mainpkg.CmdDir && isDir(st) }) {
+		cmds, err := ref.ReadDir(ctx, client.ReadDirRequest{Path: mainpkg.CmdDir})
 		if err != nil {
 			return nil, err
 		}
 		for _, st := range cmds {
 			if isDir(st) {
-				dirs = append(dirs, path.Join(cmdDir, st.Path))
+				dirs = append(dirs, path.Join(mainpkg.CmdDir, st.Path))
 			}
 		}
 	}
-	var files []goSource
+	var files []mainpkg.Source
 	for _, dir := range dirs {
 		entries := root
 		if dir != "" {
@@ -105,15 +106,15 @@ func readGoSources(ctx context.Context, ref fileReader, cfg buildConfig) ([]goSo
 		}
 		for _, st := range entries {
 			name := path.Base(st.Path)
-			if !os.FileMode(st.Mode).IsRegular() || !wantGoFile(name, cfg) {
+			if !os.FileMode(st.Mode).IsRegular() || !mainpkg.WantFile(name, cfg) {
 				continue
 			}
 			p := path.Join(dir, name)
-			head, err := ref.ReadFile(ctx, client.ReadRequest{Filename: p, Range: &client.FileRange{Length: maxHead}})
+			head, err := ref.ReadFile(ctx, client.ReadRequest{Filename: p, Range: &client.FileRange{Length: mainpkg.MaxHead}})
 			if err != nil {
 				return nil, err
 			}
-			files = append(files, goSource{Path: p, Head: head})
+			files = append(files, mainpkg.Source{Path: p, Head: head})
 		}
 	}
 	return files, nil

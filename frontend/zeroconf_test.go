@@ -10,10 +10,18 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/goappfrontend/go-app/internal/mainpkg"
 	"github.com/goappfrontend/go-app/spec"
 	"github.com/moby/buildkit/client/llb"
 	"github.com/moby/buildkit/frontend/gateway/client"
 	fstypes "github.com/tonistiigi/fsutil/types"
+)
+
+// Go files of the tests.
+const (
+	mainGo = "package main\n\nfunc main() {}\n"
+	libGo  = "package lib\n\nfunc F() {}\n"
+	testGo = "package main\n\nimport \"testing\"\n\nfunc TestX(t *testing.T) {}\n"
 )
 
 // treeRef is a file tree served like a client.Reference: files by path,
@@ -75,7 +83,7 @@ func (r *treeRef) ReadDir(_ context.Context, req client.ReadDirRequest) ([]*fsty
 }
 
 func TestReadGoSources(t *testing.T) {
-	big := "package main\n\n// " + strings.Repeat("x", 2*maxHead) + "\n"
+	big := "package main\n\n// " + strings.Repeat("x", 2*mainpkg.MaxHead) + "\n"
 	ref := &treeRef{
 		files: map[string]string{
 			"main.go":                mainGo,
@@ -93,15 +101,15 @@ func TestReadGoSources(t *testing.T) {
 		},
 		links: []string{"link.go"},
 	}
-	files, err := readGoSources(context.Background(), ref, buildConfig{})
+	files, err := readGoSources(context.Background(), ref, mainpkg.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	var got []string
 	for _, f := range files {
 		got = append(got, f.Path)
-		if want := ref.files[f.Path]; len(want) > maxHead && string(f.Head) != want[:maxHead] || len(want) <= maxHead && string(f.Head) != want {
-			t.Errorf("%s: read %d bytes, want its first %d", f.Path, len(f.Head), min(len(want), maxHead))
+		if want := ref.files[f.Path]; len(want) > mainpkg.MaxHead && string(f.Head) != want[:mainpkg.MaxHead] || len(want) <= mainpkg.MaxHead && string(f.Head) != want {
+			t.Errorf("%s: read %d bytes, want its first %d", f.Path, len(f.Head), min(len(want), mainpkg.MaxHead))
 		}
 	}
 	slices.Sort(got)
@@ -112,17 +120,17 @@ func TestReadGoSources(t *testing.T) {
 		t.Errorf("%d reads for %d files: files go build never compiles are read too", len(ref.reads), len(got))
 	}
 	for _, req := range ref.reads {
-		if req.Range == nil || req.Range.Offset != 0 || req.Range.Length != maxHead {
-			t.Errorf("read %s with range %+v, want the first %d bytes", req.Filename, req.Range, maxHead)
+		if req.Range == nil || req.Range.Offset != 0 || req.Range.Length != mainpkg.MaxHead {
+			t.Errorf("read %s with range %+v, want the first %d bytes", req.Filename, req.Range, mainpkg.MaxHead)
 		}
 	}
-	if main, err := detectMain(files, buildConfig{}, "go-app.yaml"); err != nil || main != "." {
-		t.Errorf("detectMain = %q, %v; want .", main, err)
+	if main, err := mainpkg.Detect(files, mainpkg.Config{}, "go-app.yaml"); err != nil || main != "." {
+		t.Errorf("mainpkg.Detect = %q, %v; want .", main, err)
 	}
 
 	// Without cmd, the root alone is listed and read.
 	ref = &treeRef{files: map[string]string{"server.go": mainGo, "go.mod": "module x\n"}}
-	files, err = readGoSources(context.Background(), ref, buildConfig{})
+	files, err = readGoSources(context.Background(), ref, mainpkg.Config{})
 	if err != nil || len(files) != 1 || files[0].Path != "server.go" {
 		t.Errorf("readGoSources = %v, %v; want server.go", files, err)
 	}

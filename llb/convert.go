@@ -137,7 +137,7 @@ func forBinaries(opt Options) (Options, ocispecs.Platform, []string, error) {
 	if opt.Spec == nil || len(opt.Spec.Binaries) == 0 {
 		return opt, ocispecs.Platform{}, nil, errors.New("llb: spec has no binaries (FillDefaults not called?)")
 	}
-	s, err := stamped(opt)
+	s, err := expandLdflags(opt)
 	if err != nil {
 		return opt, ocispecs.Platform{}, nil, err
 	}
@@ -252,10 +252,7 @@ func (b *builder) location(p spec.Position) []llb.ConstraintsOpt {
 	if b.opt.SourceMap == nil || p.Line == 0 {
 		return nil
 	}
-	return []llb.ConstraintsOpt{b.opt.SourceMap.Location([]*pb.Range{{
-		Start: &pb.Position{Line: int32(p.Line), Character: int32(p.Column)},
-		End:   &pb.Position{Line: int32(p.Line), Character: int32(p.Column)},
-	}})}
+	return []llb.ConstraintsOpt{b.opt.SourceMap.Location([]*pb.Range{SourceRange(p, p)})}
 }
 
 func platformName(p ocispecs.Platform) string {

@@ -71,9 +71,9 @@ func helperBinary(h *Image) (string, error) {
 	return helperDir + h.Config.Config.Entrypoint[0], nil
 }
 
-// stamp copies a tree into a new layer with every entry dated t, so the
-// layer digest depends on content only.
-func stamp(tree llb.State, t time.Time, name string, opts ...llb.ConstraintsOpt) llb.State {
+// datedLayer copies a tree into a new layer with every entry dated t, so
+// the layer digest depends on content only.
+func datedLayer(tree llb.State, t time.Time, name string, opts ...llb.ConstraintsOpt) llb.State {
 	return llb.Scratch().File(llb.Copy(tree, "/", "/", &llb.CopyInfo{
 		CopyDirContentsOnly: true,
 		CreatedTime:         &t,
@@ -106,7 +106,7 @@ func assemble(opt Options, b *builder, target ocispecs.Platform, outs []binaryOu
 		copyIn(opt.Context, f.Src, f.Dst)
 	}
 	tree := llb.Scratch().File(actions, llb.WithCustomName(plat+" collect binaries"))
-	top := stamp(tree, t, plat+" binaries layer")
+	top := datedLayer(tree, t, plat+" binaries layer")
 
 	base := opt.Base
 	if base != nil {
@@ -116,5 +116,5 @@ func assemble(opt Options, b *builder, target ocispecs.Platform, outs []binaryOu
 	if err != nil {
 		return llb.State{}, err
 	}
-	return llb.Merge([]llb.State{stamp(files, t, "runtime files layer", llb.Platform(b.opt.BuildPlatform)), top}, llb.WithCustomName(plat+" image")), nil
+	return llb.Merge([]llb.State{datedLayer(files, t, "runtime files layer", llb.Platform(b.opt.BuildPlatform)), top}, llb.WithCustomName(plat+" image")), nil
 }

@@ -170,12 +170,9 @@ func Test(opt Options) (*Result, error) {
 // section points an op at the lines of a top-level section of the spec,
 // when a source map is set and the spec has the section.
 func (b *builder) section(key string) []llb.ConstraintsOpt {
-	first, last, ok := b.opt.Spec.Source.Lines(key)
+	r, ok := SectionRange(b.opt.Spec, key)
 	if b.opt.SourceMap == nil || !ok {
 		return nil
 	}
-	return []llb.ConstraintsOpt{b.opt.SourceMap.Location([]*pb.Range{{
-		Start: &pb.Position{Line: int32(first)},
-		End:   &pb.Position{Line: int32(last)},
-	}})}
+	return []llb.ConstraintsOpt{b.opt.SourceMap.Location([]*pb.Range{r})}
 }

@@ -52,7 +52,7 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path, pattern string) {
 func (d *decoder) spend(at Position) bool {
 	d.budget--
 	if d.budget == -1 {
-		d.problems.add(at, "the file holds more than %d values (counting what aliases repeat); make it smaller", maxValues)
+		d.problems.add(RuleInvalidYAML, at, "the file holds more than %d values (counting what aliases repeat); make it smaller", maxValues)
 	}
 	return d.budget >= 0
 }
@@ -132,7 +132,7 @@ func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path, pattern stri
 	for e := range d.entries(n, path) {
 		i, ok := fields.index(e.key)
 		if !ok {
-			d.problems.add(e.at, "%s", unknownKey(e.key, path, fields.names()))
+			d.problems.add(RuleUnknownKey, e.at, "%s", unknownKey(e.key, path, fields.names()))
 			continue
 		}
 		d.decode(e.value, v.Field(i), join(path, e.key), join(pattern, e.key))
@@ -151,10 +151,10 @@ func (d *decoder) entries(n *yaml.Node, path string) iter.Seq[entry] {
 			}
 			switch {
 			case key.Kind != yaml.ScalarNode:
-				d.problems.add(at, "a key%s is %s; keys must be plain names", in(path), describe(key))
+				d.problems.add(RuleInvalidValue, at, "a key%s is %s; keys must be plain names", in(path), describe(key))
 				continue
 			case key.ShortTag() == "!!merge":
-				d.problems.add(at, "merge keys (<<)%s are not supported; write the keys out", in(path))
+				d.problems.add(RuleInvalidValue, at, "merge keys (<<)%s are not supported; write the keys out", in(path))
 				continue
 			}
 			name := key.Value
@@ -162,7 +162,7 @@ func (d *decoder) entries(n *yaml.Node, path string) iter.Seq[entry] {
 				name = ""
 			}
 			if first, dup := seen[name]; dup {
-				d.problems.add(at, "duplicate key %q%s (first at line %d); remove one", name, in(path), first.Line)
+				d.problems.add(RuleDuplicateKey, at, "duplicate key %q%s (first at line %d); remove one", name, in(path), first.Line)
 				continue
 			}
 			seen[name] = at
@@ -175,7 +175,7 @@ func (d *decoder) entries(n *yaml.Node, path string) iter.Seq[entry] {
 
 // mismatch reports a value of the wrong type.
 func (d *decoder) mismatch(n *yaml.Node, at Position, path, pattern string) {
-	d.problems.add(at, "%s must be %s, not %s", label(path), expected(pattern), describe(n))
+	d.problems.add(RuleWrongType, at, "%s must be %s, not %s", label(path), expected(pattern), describe(n))
 }
 
 // resolve follows aliases to the node they stand for.

@@ -54,14 +54,14 @@ func (s *Spec) fillDefaults(gomod []byte, needBinaries bool) error {
 
 	var errs Errors
 	if needBinaries && len(s.Binaries) == 0 {
-		errs = append(errs, &Error{Filename: displayName(s.Source.Filename), Msg: "nothing to build: set main (e.g. main: ./cmd/server) or binaries"})
+		errs = append(errs, &Error{Filename: displayName(s.Source.Filename), Msg: "nothing to build: set main (e.g. main: ./cmd/server) or binaries", Rule: RuleInvalidValue})
 	}
 	if s.Go.Version == "" {
 		s.Go.Version = mod.GoVersion()
 	}
 	if s.Go.Image == "" {
 		if s.Go.Version == "" {
-			errs = append(errs, &Error{Filename: goModName, Msg: "no go line to pick the Go version from; add one, like go 1.26, or set go.version in " + displayName(s.Source.Filename)})
+			errs = append(errs, &Error{Filename: goModName, Msg: "no go line to pick the Go version from; add one, like go 1.26, or set go.version in " + displayName(s.Source.Filename), Rule: RuleInvalidGoMod})
 		} else {
 			s.Go.Image = DefaultImageRepo + ":" + s.Go.Version
 		}

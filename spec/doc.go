@@ -191,7 +191,7 @@
 //  1. Load parses go-app.yaml and checks it with Validate. Its error is
 //     Errors: every unknown key (with the closest valid key as a
 //     suggestion), value of the wrong type, duplicate key and invalid
-//     value, each at its line and column.
+//     value, each at its line and column and with the Rule it breaks.
 //  2. FillDefaults sets what the spec leaves out, from go.mod and go-app's
 //     defaults, and validates the result again: main becomes binaries[0],
 //     every binary gets a name, go.version and go.image, runtime.base,

@@ -17,6 +17,8 @@ type Error struct {
 	Pos Position
 	// Msg says what is wrong and what to change, in lower case.
 	Msg string
+	// Rule is the rule the problem breaks.
+	Rule Rule
 }
 
 // Error formats the problem as "go-app.yaml:3:7: msg", leaving out the column
@@ -91,7 +93,7 @@ type problems struct {
 	list     Errors
 }
 
-// add records a problem at pos.
-func (p *problems) add(pos Position, format string, args ...any) {
-	p.list = append(p.list, &Error{Filename: p.filename, Pos: pos, Msg: fmt.Sprintf(format, args...)})
+// add records a problem at pos that breaks rule.
+func (p *problems) add(rule Rule, pos Position, format string, args ...any) {
+	p.list = append(p.list, &Error{Filename: p.filename, Pos: pos, Msg: fmt.Sprintf(format, args...), Rule: rule})
 }

@@ -29,14 +29,14 @@ type Module struct {
 // go.mod and at the line of the problem.
 func ParseGoMod(data []byte) (Module, error) {
 	if data == nil {
-		return Module{}, Errors{{Msg: "no go.mod at the root of the build context; go-app builds Go modules"}}
+		return Module{}, Errors{{Msg: "no go.mod at the root of the build context; go-app builds Go modules", Rule: RuleInvalidValue}}
 	}
 	f, err := modfile.Parse(goModName, data, nil)
 	if err != nil {
 		return Module{}, goModErrors(err)
 	}
 	if f.Module == nil {
-		return Module{}, Errors{{Filename: goModName, Msg: "no module line; add one, like module example.com/app"}}
+		return Module{}, Errors{{Filename: goModName, Msg: "no module line; add one, like module example.com/app", Rule: RuleInvalidGoMod}}
 	}
 	m := Module{Path: f.Module.Mod.Path}
 	if f.Go != nil {
@@ -52,7 +52,7 @@ func ParseGoMod(data []byte) (Module, error) {
 func goModErrors(err error) Errors {
 	var list modfile.ErrorList
 	if !errors.As(err, &list) || len(list) == 0 {
-		return Errors{{Filename: goModName, Msg: err.Error()}}
+		return Errors{{Filename: goModName, Msg: err.Error(), Rule: RuleInvalidGoMod}}
 	}
 	errs := make(Errors, 0, len(list))
 	for _, e := range list {
@@ -69,7 +69,7 @@ func goModErrors(err error) Errors {
 		if e.Pos.LineRune > 1 {
 			at.Column = e.Pos.LineRune
 		}
-		errs = append(errs, &Error{Filename: goModName, Pos: at, Msg: msg})
+		errs = append(errs, &Error{Filename: goModName, Pos: at, Msg: msg, Rule: RuleInvalidGoMod})
 	}
 	return errs
 }

@@ -63,7 +63,7 @@ func parse(data []byte, p *problems) (root *yaml.Node) {
 	defer func() {
 		if r := recover(); r != nil {
 			root = nil
-			p.add(Position{}, "cannot read the file as YAML (%v)", r)
+			p.add(RuleInvalidYAML, Position{}, "cannot read the file as YAML (%v)", r)
 		}
 	}()
 	dec := yaml.NewDecoder(bytes.NewReader(data))
@@ -80,7 +80,7 @@ func parse(data []byte, p *problems) (root *yaml.Node) {
 	case err != nil:
 		syntaxError(data, err, p)
 	case len(next.Content) > 0 && !isNull(next.Content[0]):
-		p.add(position(&next), "the file holds a second YAML document; remove this --- line and what follows")
+		p.add(RuleInvalidYAML, position(&next), "the file holds a second YAML document; remove this --- line and what follows")
 	}
 	if len(doc.Content) == 0 {
 		return nil
@@ -103,7 +103,7 @@ func syntaxError(data []byte, err error, p *problems) {
 	if tabIndented(data, at.Line) {
 		msg += "; indent with spaces, YAML does not allow tabs"
 	}
-	p.add(at, "invalid YAML: %s", msg)
+	p.add(RuleInvalidYAML, at, "invalid YAML: %s", msg)
 }
 
 // tabIndented reports whether line n (1-based) of data is indented with a

@@ -1,36 +1,147 @@
 package spec
 
 import (
+	"debug/elf"
 	"fmt"
-	"maps"
 	"slices"
 	"strings"
 
 	"github.com/containerd/platforms"
 )
 
-// variants are the architectures go-app builds for, each with the variants
-// it accepts once normalized ("" is the architecture's baseline).
-var variants = map[string][]string{
-	"amd64":    {"", "v2", "v3", "v4"},
-	"arm64":    {""},
-	"arm":      {"v6", "v7"},
-	"386":      {""},
-	"ppc64le":  {""},
-	"s390x":    {""},
-	"riscv64":  {""},
-	"loong64":  {""},
-	"mips64le": {""},
+// Arch is an architecture go-app builds for, on Linux, with everything that
+// follows from it. Arches is the one table of them: the platforms a spec
+// accepts, the Go environment of `go build`, the ELF identity the binaries
+// are checked against and the emulator that runs them in tests all come
+// from it.
+type Arch struct {
+	// GOARCH is the Go architecture, which is also the OCI one.
+	GOARCH string
+	// GoVariable is the Go setting a variant sets ("GOARM", "GOAMD64"), or
+	// "" for an architecture without variants.
+	GoVariable string
+	// Variants are the variants go-app builds for, as containerd
+	// normalizes them; none for an architecture built without a variant.
+	Variants []Variant
+	// ELF is what the ELF header of its executables says.
+	ELF ELFIdent
+	// Name is the machine as people call it ("x86-64").
+	Name string
+	// QEMU is the binfmt_misc handler that runs its binaries on a host of
+	// another architecture ("qemu-aarch64"); "" for the x86 ones, which the
+	// x86-64 hosts of the test stack run natively.
+	QEMU string
+}
+
+// Variant is one variant of an architecture.
+type Variant struct {
+	// Name is the OCI variant: "v7".
+	Name string
+	// Go is the value of the architecture's GoVariable for it ("7" for
+	// GOARM=7); "" sets nothing.
+	Go string
+	// Baseline is true for the variant a platform without one means, which
+	// normalized platforms write without it: linux/amd64 is amd64/v1.
+	Baseline bool
+}
+
+// ELFIdent is how the kernel tells whether an ELF executable is for its
+// machine: the machine, class and byte order of the ELF header.
+type ELFIdent struct {
+	Machine elf.Machine
+	Class   elf.Class
+	Data    elf.Data
+}
+
+// Arches are the architectures go-app builds for, in the order messages
+// list them.
+var Arches = []Arch{
+	{GOARCH: "amd64", GoVariable: "GOAMD64",
+		Variants: []Variant{{Name: "v1", Baseline: true}, {Name: "v2", Go: "v2"}, {Name: "v3", Go: "v3"}, {Name: "v4", Go: "v4"}},
+		ELF:      ELFIdent{elf.EM_X86_64, elf.ELFCLASS64, elf.ELFDATA2LSB}, Name: "x86-64"},
+	{GOARCH: "arm64",
+		ELF: ELFIdent{elf.EM_AARCH64, elf.ELFCLASS64, elf.ELFDATA2LSB}, Name: "AArch64", QEMU: "qemu-aarch64"},
+	{GOARCH: "arm", GoVariable: "GOARM",
+		Variants: []Variant{{Name: "v7", Go: "7"}, {Name: "v6", Go: "6"}},
+		ELF:      ELFIdent{elf.EM_ARM, elf.ELFCLASS32, elf.ELFDATA2LSB}, Name: "32-bit ARM", QEMU: "qemu-arm"},
+	{GOARCH: "386",
+		ELF: ELFIdent{elf.EM_386, elf.ELFCLASS32, elf.ELFDATA2LSB}, Name: "x86 (32-bit)"},
+	{GOARCH: "ppc64le",
+		ELF: ELFIdent{elf.EM_PPC64, elf.ELFCLASS64, elf.ELFDATA2LSB}, Name: "PowerPC 64 little-endian", QEMU: "qemu-ppc64le"},
+	{GOARCH: "s390x",
+		ELF: ELFIdent{elf.EM_S390, elf.ELFCLASS64, elf.ELFDATA2MSB}, Name: "IBM Z (s390x)", QEMU: "qemu-s390x"},
+	{GOARCH: "riscv64",
+		ELF: ELFIdent{elf.EM_RISCV, elf.ELFCLASS64, elf.ELFDATA2LSB}, Name: "RISC-V 64", QEMU: "qemu-riscv64"},
+	{GOARCH: "loong64",
+		ELF: ELFIdent{elf.EM_LOONGARCH, elf.ELFCLASS64, elf.ELFDATA2LSB}, Name: "LoongArch 64", QEMU: "qemu-loongarch64"},
+	{GOARCH: "mips64le",
+		ELF: ELFIdent{elf.EM_MIPS, elf.ELFCLASS64, elf.ELFDATA2LSB}, Name: "MIPS64 little-endian", QEMU: "qemu-mips64el"},
+}
+
+// ArchOf returns the architecture of a GOARCH; ok is false when go-app does
+// not build for it.
+func ArchOf(goarch string) (a Arch, ok bool) {
+	i := slices.IndexFunc(Arches, func(a Arch) bool { return a.GOARCH == goarch })
+	if i < 0 {
+		return Arch{}, false
+	}
+	return Arches[i], true
 }
 
 // Architectures returns the GOARCH values go-app builds for (on linux),
 // sorted.
 func Architectures() []string {
-	return slices.Sorted(maps.Keys(variants))
+	names := make([]string, len(Arches))
+	for i, a := range Arches {
+		names[i] = a.GOARCH
+	}
+	slices.Sort(names)
+	return names
+}
+
+// PlatformArch returns the architecture and variant of a platform as
+// containerd normalizes it (see ParsePlatform); ok is false when go-app
+// does not build for that architecture and variant. It does not look at
+// the OS. The variant is the zero Variant for an architecture without
+// variants.
+func PlatformArch(p platforms.Platform) (a Arch, v Variant, ok bool) {
+	a, ok = ArchOf(p.Architecture)
+	if !ok {
+		return Arch{}, Variant{}, false
+	}
+	if len(a.Variants) == 0 {
+		return a, Variant{}, p.Variant == ""
+	}
+	for _, v := range a.Variants {
+		if v.Name == p.Variant || v.Baseline && p.Variant == "" {
+			return a, v, true
+		}
+	}
+	return Arch{}, Variant{}, false
+}
+
+// SupportedPlatforms lists the platforms go-app builds for, for messages:
+// "linux/amd64 (variants v1 to v4), linux/arm64, linux/arm/v7, ... or
+// linux/mips64le".
+func SupportedPlatforms() string {
+	var list []string
+	for _, a := range Arches {
+		switch {
+		case len(a.Variants) == 0:
+			list = append(list, "linux/"+a.GOARCH)
+		case slices.ContainsFunc(a.Variants, func(v Variant) bool { return v.Baseline }):
+			list = append(list, fmt.Sprintf("linux/%s (variants %s to %s)", a.GOARCH, a.Variants[0].Name, a.Variants[len(a.Variants)-1].Name))
+		default:
+			for _, v := range a.Variants {
+				list = append(list, "linux/"+a.GOARCH+"/"+v.Name)
+			}
+		}
+	}
+	return strings.Join(list[:len(list)-1], ", ") + " or " + list[len(list)-1]
 }
 
 // supported lists the accepted platforms for messages.
-const supported = "linux/amd64 (variants v1 to v4), linux/arm64, linux/arm/v7, linux/arm/v6, linux/386, linux/ppc64le, linux/s390x, linux/riscv64, linux/loong64 or linux/mips64le"
+var supported = SupportedPlatforms()
 
 // ParsePlatform parses a target platform like "linux/arm64" or
 // "linux/arm/v7" and returns it normalized (containerd's normalization:
@@ -49,8 +160,7 @@ func ParsePlatform(s string) (platforms.Platform, error) {
 	if p.OS != "linux" || p.OSVersion != "" || len(p.OSFeatures) > 0 {
 		return platforms.Platform{}, fmt.Errorf("%q is not a Linux platform; go-app builds Linux images only, so use linux/<arch>, like linux/amd64", s)
 	}
-	allowed, ok := variants[p.Architecture]
-	if !ok || !slices.Contains(allowed, p.Variant) {
+	if _, _, ok := PlatformArch(p); !ok {
 		return platforms.Platform{}, fmt.Errorf("%q is not a platform go-app builds for; use %s", s, supported)
 	}
 	return p, nil

@@ -69,6 +69,11 @@ type validator struct {
 	problems
 }
 
+// add records an invalid value at pos (RuleInvalidValue).
+func (v *validator) add(pos Position, format string, args ...any) {
+	v.problems.add(RuleInvalidValue, pos, format, args...)
+}
+
 // at returns the position of the first of the key paths that has one.
 func (v *validator) at(paths ...string) Position {
 	for _, p := range paths {

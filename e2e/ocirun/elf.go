@@ -5,6 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+
+	"github.com/goappfrontend/go-app/internal/elfcheck"
+	"github.com/goappfrontend/go-app/spec"
 )
 
 // ELFInfo is what CheckStaticELF looks at in a binary.
@@ -18,30 +21,28 @@ type ELFInfo struct {
 	Needed []string
 }
 
-// InspectELF parses an ELF file.
+// InspectELF reads what CheckStaticELF looks at: the ELF and program
+// headers and the program interpreter as the frontend's check reads them
+// (package elfcheck), and the DT_NEEDED libraries from the sections.
 func InspectELF(r io.ReaderAt) (ELFInfo, error) {
-	f, err := elf.NewFile(r)
+	f, err := elfcheck.Headers(r)
 	if err != nil {
 		return ELFInfo{}, err
 	}
 	defer f.Close()
 	info := ELFInfo{Class: f.Class, Machine: f.Machine, Type: f.Type}
-	for _, p := range f.Progs {
-		if p.Type == elf.PT_INTERP {
-			b, err := io.ReadAll(p.Open())
-			if err != nil {
-				return info, fmt.Errorf("read PT_INTERP: %w", err)
-			}
-			info.Interp = string(trimNUL(b))
-			if info.Interp == "" {
-				info.Interp = "(empty)"
-			}
-		}
+	if info.Interp, err = elfcheck.Interp(f); err != nil {
+		return info, fmt.Errorf("read PT_INTERP: %w", err)
 	}
-	needed, err := f.ImportedLibraries()
+	full, err := elf.NewFile(r)
+	if err != nil {
+		return info, err
+	}
+	defer full.Close()
+	needed, err := full.ImportedLibraries()
 	if err != nil && !errors.Is(err, elf.ErrNoSymbols) {
 		// A static binary has no .dynamic section; that is not an error.
-		if f.Section(".dynamic") != nil {
+		if full.Section(".dynamic") != nil {
 			return info, fmt.Errorf("read DT_NEEDED: %w", err)
 		}
 	}
@@ -49,35 +50,11 @@ func InspectELF(r io.ReaderAt) (ELFInfo, error) {
 	return info, nil
 }
 
-func trimNUL(b []byte) []byte {
-	for len(b) > 0 && b[len(b)-1] == 0 {
-		b = b[:len(b)-1]
-	}
-	return b
-}
-
-// ExpectedELF is the ELF machine and class of a GOARCH; ok is false for a
-// GOARCH this package does not know.
+// ExpectedELF is the ELF machine and class of a GOARCH (see spec.Arches);
+// ok is false for a GOARCH go-app does not build for.
 func ExpectedELF(goarch string) (m elf.Machine, c elf.Class, ok bool) {
-	switch goarch {
-	case "amd64":
-		return elf.EM_X86_64, elf.ELFCLASS64, true
-	case "arm64":
-		return elf.EM_AARCH64, elf.ELFCLASS64, true
-	case "arm":
-		return elf.EM_ARM, elf.ELFCLASS32, true
-	case "386":
-		return elf.EM_386, elf.ELFCLASS32, true
-	case "ppc64le", "ppc64":
-		return elf.EM_PPC64, elf.ELFCLASS64, true
-	case "s390x":
-		return elf.EM_S390, elf.ELFCLASS64, true
-	case "riscv64":
-		return elf.EM_RISCV, elf.ELFCLASS64, true
-	case "loong64":
-		return elf.EM_LOONGARCH, elf.ELFCLASS64, true
-	}
-	return 0, 0, false
+	a, ok := spec.ArchOf(goarch)
+	return a.ELF.Machine, a.ELF.Class, ok
 }
 
 // CheckStaticELF checks that r is a statically linked ELF executable for

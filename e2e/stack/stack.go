@@ -17,6 +17,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/goappfrontend/go-app/spec"
 )
 
 // Defaults match what hack/stack.sh sets up.
@@ -90,7 +92,7 @@ func (e Env) CheckBuilder(ctx context.Context) error {
 
 // CheckRun checks that images can be run here: runc is in PATH, we are
 // root, and, for each platform that is not the host's, binfmt_misc has an
-// enabled QEMU handler.
+// enabled QEMU handler (spec.Arch.QEMU).
 func CheckRun(platforms ...string) error {
 	if _, err := exec.LookPath("runc"); err != nil {
 		return errors.New("runc is not in PATH")
@@ -103,7 +105,8 @@ func CheckRun(platforms ...string) error {
 		if len(arch) == 0 || arch[0] == runtime.GOARCH {
 			continue
 		}
-		handler := map[string]string{"arm64": "qemu-aarch64", "arm": "qemu-arm", "riscv64": "qemu-riscv64", "ppc64le": "qemu-ppc64le", "s390x": "qemu-s390x", "386": ""}[arch[0]]
+		a, _ := spec.ArchOf(arch[0])
+		handler := a.QEMU
 		if handler == "" {
 			continue
 		}

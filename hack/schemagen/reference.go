@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+
+	"github.com/goappfrontend/go-app/spec"
 )
 
 // referenceIntro opens docs/reference.md.
@@ -88,8 +90,23 @@ func reference(root *node, docs *pkgDocs) []byte {
 		b.WriteString(section.markdown("yaml"))
 		b.WriteString("\n")
 	}
+
+	b.WriteString(checksIntro)
+	for _, r := range spec.Rules {
+		fmt.Fprintf(&b, "\n### %s\n\n%s.\n", r.Name, mdInline(r.Description))
+	}
 	return []byte(b.String())
 }
+
+// checksIntro opens the section that lists spec.Rules; each rule's URL
+// points at its heading.
+const checksIntro = `
+## Checks
+
+` + "`docker buildx build --call check`" + ` reports every problem of a spec, each under one of these
+rules, with the lines it is at; a build fails on the same problems. The rules are
+` + "`spec.Rules`" + ` in the code.
+`
 
 // typeOf names the values of a key.
 func typeOf(n *node) string {

@@ -46,9 +46,10 @@ func shortCommit(rev string) string {
 	return hash
 }
 
-// stamped returns the spec with build.ldflags expanded for this build. The
-// spec is copied, never changed: every platform expands the same template.
-func stamped(opt Options) (*spec.Spec, error) {
+// expandLdflags returns the spec with build.ldflags expanded for this
+// build. The spec is copied, never changed: every platform expands the same
+// template.
+func expandLdflags(opt Options) (*spec.Spec, error) {
 	s := opt.Spec
 	l, err := spec.ParseLdflags(s.Build.Ldflags)
 	if err == nil && len(l.Vars) == 0 && !strings.Contains(s.Build.Ldflags, "{{") {
@@ -63,6 +64,7 @@ func stamped(opt Options) (*spec.Spec, error) {
 			Filename: cmp.Or(s.Source.Filename, spec.DefaultFilename),
 			Pos:      s.Source.Pos("build.ldflags"),
 			Msg:      err.Error(),
+			Rule:     spec.RuleInvalidValue,
 		}}
 	}
 	c := *s

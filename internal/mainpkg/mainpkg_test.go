@@ -1,4 +1,4 @@
-package frontend
+package mainpkg
 
 import (
 	"go/build"
@@ -23,10 +23,10 @@ func tagged(expr string) string {
 }
 
 // sources turns path → content into goSources.
-func sources(files map[string]string) []goSource {
-	var list []goSource
+func sources(files map[string]string) []Source {
+	var list []Source
 	for p, body := range files {
-		list = append(list, goSource{Path: p, Head: []byte(body)})
+		list = append(list, Source{Path: p, Head: []byte(body)})
 	}
 	return list
 }
@@ -35,7 +35,7 @@ func TestDetectMain(t *testing.T) {
 	tests := []struct {
 		name  string
 		files map[string]string
-		cfg   buildConfig
+		cfg   Config
 		want  string // the main package, or "error: " and words of the error
 	}{
 		{name: "root main", files: map[string]string{"main.go": mainGo, "util.go": "package main\n"}, want: "."},
@@ -67,9 +67,9 @@ func TestDetectMain(t *testing.T) {
 		{name: "contradiction", files: map[string]string{"main.go": tagged("amd64 && !amd64"), "cmd/api/main.go": mainGo}, want: "./cmd/api"},
 		{name: "release tag", files: map[string]string{"main.go": tagged("go1.21"), "cmd/api/main.go": mainGo}, want: "."},
 		{name: "custom tag unset", files: map[string]string{"main.go": tagged("tools"), "cmd/api/main.go": mainGo}, want: "./cmd/api"},
-		{name: "custom tag in build.tags", files: map[string]string{"main.go": tagged("tools"), "cmd/api/main.go": mainGo}, cfg: buildConfig{Tags: []string{"tools"}}, want: "."},
+		{name: "custom tag in build.tags", files: map[string]string{"main.go": tagged("tools"), "cmd/api/main.go": mainGo}, cfg: Config{Tags: []string{"tools"}}, want: "."},
 		{name: "cgo off", files: map[string]string{"main.go": tagged("cgo"), "cmd/api/main.go": mainGo}, want: "./cmd/api"},
-		{name: "cgo on", files: map[string]string{"main.go": tagged("cgo"), "cmd/api/main.go": mainGo}, cfg: buildConfig{Cgo: true}, want: "."},
+		{name: "cgo on", files: map[string]string{"main.go": tagged("cgo"), "cmd/api/main.go": mainGo}, cfg: Config{Cgo: true}, want: "."},
 		{name: "go:build wins over +build", files: map[string]string{"main.go": "// +build ignore\n\n//go:build linux\n\n" + mainGo, "cmd/api/main.go": mainGo}, want: "."},
 		{name: "+build in the doc comment is no constraint", files: map[string]string{"main.go": "// +build ignore\npackage main\n", "cmd/api/main.go": mainGo}, want: "."},
 		{name: "library with a main-tagged twin", files: map[string]string{"lib.go": libGo, "gen.go": tagged("ignore"), "cmd/a/main.go": mainGo, "cmd/b/gen.go": tagged("ignore")}, want: "./cmd/a"},
@@ -78,10 +78,10 @@ func TestDetectMain(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := detectMain(sources(tt.files), tt.cfg, "go-app.yaml")
+			got, err := Detect(sources(tt.files), tt.cfg, "go-app.yaml")
 			if want, ok := strings.CutPrefix(tt.want, "error: "); ok {
 				if err == nil {
-					t.Fatalf("detectMain = %q, want an error with %q", got, want)
+					t.Fatalf("Detect = %q, want an error with %q", got, want)
 				}
 				if !strings.Contains(err.Error(), want) || !strings.HasPrefix(err.Error(), "no main or binaries set") {
 					t.Errorf("error %q\nwant one with %q", err, want)
@@ -89,7 +89,7 @@ func TestDetectMain(t *testing.T) {
 				return
 			}
 			if err != nil || got != tt.want {
-				t.Errorf("detectMain = %q, %v; want %q", got, err, tt.want)
+				t.Errorf("Detect = %q, %v; want %q", got, err, tt.want)
 			}
 		})
 	}
@@ -157,11 +157,11 @@ func TestWantGoFile(t *testing.T) {
 		"my_file.generated.go":  true,
 		"zz_windows.pb.json.go": false, // the suffix is before the first "."
 	} {
-		if got := wantGoFile(name, buildConfig{}); got != want {
-			t.Errorf("wantGoFile(%q) = %v, want %v", name, got, want)
+		if got := WantFile(name, Config{}); got != want {
+			t.Errorf("WantFile(%q) = %v, want %v", name, got, want)
 		}
 	}
-	if !wantGoFile("main_windows.go", buildConfig{Tags: []string{"windows"}}) {
+	if !WantFile("main_windows.go", Config{Tags: []string{"windows"}}) {
 		t.Error("main_windows.go with build.tags [windows] is left out; go build -tags=windows compiles it")
 	}
 }
@@ -213,7 +213,7 @@ func TestBuildConstraintsLikeGoBuild(t *testing.T) {
 		"mips.go":               tagged("mips"),
 		"manytags.go":           tagged("linux && (a || b || c || d || e || f || g || h || i || j || k || l || m || n || arm64)"),
 	}
-	for _, cfg := range []buildConfig{{}, {Tags: []string{"tools"}}, {Cgo: true}, {Tags: []string{"tools", "windows"}}} {
+	for _, cfg := range []Config{{}, {Tags: []string{"tools"}}, {Cgo: true}, {Tags: []string{"tools", "windows"}}} {
 		for name, body := range files {
 			var goBuild bool
 			for _, arch := range targetArches {
@@ -227,13 +227,13 @@ func TestBuildConstraintsLikeGoBuild(t *testing.T) {
 				}
 				goBuild = goBuild || ok && !strings.HasSuffix(name, "_test.go")
 			}
-			ours := wantGoFile(name, cfg)
+			ours := WantFile(name, cfg)
 			if ours {
 				_, cons, err := packageClause(name, []byte(body))
 				if err != nil {
 					t.Fatalf("%s: %v", name, err)
 				}
-				ours = compiles(name, cons, cfg)
+				ours = compiles(name, []byte(body), cons, cfg)
 			}
 			if ours != goBuild {
 				t.Errorf("tags %v cgo %v: %s counts %v, go/build for linux: %v", cfg.Tags, cfg.Cgo, name, ours, goBuild)
@@ -261,15 +261,15 @@ func FuzzDetectMain(f *testing.F) {
 		f.Add([]byte(s), []byte(mainGo), "tools")
 	}
 	f.Fuzz(func(t *testing.T, root, cmd []byte, tag string) {
-		files := []goSource{{Path: "main.go", Head: root}, {Path: "cmd/x/x_linux.go", Head: cmd}}
-		got, err := detectMain(files, buildConfig{Tags: []string{tag}}, "go-app.yaml")
+		files := []Source{{Path: "main.go", Head: root}, {Path: "cmd/x/x_linux.go", Head: cmd}}
+		got, err := Detect(files, Config{Tags: []string{tag}}, "go-app.yaml")
 		switch {
 		case err != nil:
 			if got != "" || !strings.Contains(err.Error(), "set main: in go-app.yaml") {
-				t.Fatalf("detectMain = %q, %v", got, err)
+				t.Fatalf("Detect = %q, %v", got, err)
 			}
 		case got != "." && got != "./cmd/x":
-			t.Fatalf("detectMain = %q, want . or ./cmd/x", got)
+			t.Fatalf("Detect = %q, want . or ./cmd/x", got)
 		}
 	})
 }

@@ -1,32 +1,17 @@
-package frontend
-
-import (
-	"errors"
-	"fmt"
-	"go/ast"
-	"go/build/constraint"
-	"go/parser"
-	"go/scanner"
-	"go/token"
-	"path"
-	"slices"
-	"strings"
-
-	"github.com/goappfrontend/go-app/spec"
-)
-
-// A spec without main and binaries builds the module's one main package.
-// go-app looks for it in two places: the module root (./*.go) and the
+// Package mainpkg finds the main package a spec without main and binaries
+// builds (zero config): the module's one main package. It is pure: the
+// frontend reads the .go files from the build context and passes their
+// start to Detect. go-app looks for it in two places: the module root (./*.go) and the
 // directories of ./cmd (./cmd/NAME/*.go), and decides as follows.
 //
 //   - A directory is a main package when one of the files `go build` would
 //     compile in it for linux says "package main". Files ending in _test.go
 //     and files whose names start with "_" or "." are never compiled.
-//   - Build constraints are honoured the way `go build` honours them for
-//     GOOS=linux on one of the architectures go-app builds for (amd64,
-//     arm64, arm, 386, ppc64le, s390x, riscv64, loong64, mips64le): a file
-//     counts when, for one of them, its name (x_windows.go, x_linux_arm64.go)
-//     and its //go:build line (or old // +build lines) allow it. The tags
+//   - Build constraints are honoured as go/build honours them for
+//     GOOS=linux on one of the architectures go-app builds for
+//     (spec.Arches): a file counts when, for one of them, its name
+//     (x_windows.go, x_linux_arm64.go) and its //go:build line (or old
+//     // +build lines) allow it, as build.Context.MatchFile tells. The tags
 //     linux, unix, gc and the architecture are true; the other operating
 //     systems and architectures and gccgo are false; cgo is build.cgo; every
 //     tag in build.tags is true. Release tags (go1.21), goexperiment.* and
@@ -39,43 +24,62 @@ import (
 //     usually holds development tools.
 //   - Otherwise the one main package under ./cmd is built. Several are an
 //     error that lists them and asks for main or binaries; so is none.
+package mainpkg
 
-// cmdDir is where go-app looks for main packages besides the module root.
-const cmdDir = "cmd"
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"go/ast"
+	"go/build"
+	"go/build/constraint"
+	"go/parser"
+	"go/scanner"
+	"go/token"
+	"io"
+	"path"
+	"slices"
+	"strings"
 
-// maxHead is how much of a .go file go-app reads to find its package
+	"github.com/goappfrontend/go-app/spec"
+)
+
+// CmdDir is where go-app looks for main packages besides the module root.
+const CmdDir = "cmd"
+
+// MaxHead is how much of a .go file go-app reads to find its package
 // clause and build constraints: they come before any declaration, and
 // licence headers are far shorter.
-const maxHead = 64 << 10
+const MaxHead = 64 << 10
 
 // maxFreeTags bounds the toolchain-dependent tags of one constraint that
-// constraintAllows tries every choice of; a constraint with more counts.
+// compiles tries every choice of; a constraint with more counts.
 const maxFreeTags = 12
 
 // targetArches are the GOARCH values of the platforms go-app builds for.
 var targetArches = spec.Architectures()
 
-// goSource is the start of a .go file of the build context.
-type goSource struct {
+// Source is the start of a .go file of the build context.
+type Source struct {
 	// Path is slash-separated and relative to the context root, like
 	// "main.go" or "cmd/api/main.go".
 	Path string
-	// Head is the file's content, or its first maxHead bytes.
+	// Head is the file's content, or its first MaxHead bytes.
 	Head []byte
 }
 
-// buildConfig is what of the spec decides which files `go build` compiles.
-type buildConfig struct {
+// Config is what of the spec decides which files `go build` compiles.
+type Config struct {
 	Tags []string // build.tags
 	Cgo  bool     // build.cgo
 }
 
-// detectMain returns the main package a spec without main and binaries
+// Detect returns the main package a spec without main and binaries
 // builds, "." or "./cmd/NAME", from the .go files at the root of the build
 // context and in its cmd/NAME directories (other files are ignored). Its
 // error says what was found and what to set in the spec file, named
 // specFile.
-func detectMain(files []goSource, cfg buildConfig, specFile string) (string, error) {
+func Detect(files []Source, cfg Config, specFile string) (string, error) {
 	mains, unreadable := mainPackages(files, cfg)
 	switch {
 	case slices.Contains(mains, "."):
@@ -99,11 +103,11 @@ func detectMain(files []goSource, cfg buildConfig, specFile string) (string, err
 // mainPackages returns the main packages among files, "." and
 // "./cmd/NAME", sorted, and the files whose package clause could not be
 // read.
-func mainPackages(files []goSource, cfg buildConfig) (mains, unreadable []string) {
+func mainPackages(files []Source, cfg Config) (mains, unreadable []string) {
 	found := map[string]bool{}
 	for _, f := range files {
 		dir, ok := candidateDir(f.Path)
-		if !ok || found[dir] || !wantGoFile(path.Base(f.Path), cfg) {
+		if !ok || found[dir] || !WantFile(path.Base(f.Path), cfg) {
 			continue
 		}
 		pkg, cons, err := packageClause(f.Path, f.Head)
@@ -111,7 +115,7 @@ func mainPackages(files []goSource, cfg buildConfig) (mains, unreadable []string
 			unreadable = append(unreadable, f.Path)
 			continue
 		}
-		if pkg == "main" && compiles(path.Base(f.Path), cons, cfg) {
+		if pkg == "main" && compiles(path.Base(f.Path), f.Head, cons, cfg) {
 			found[dir] = true
 			mains = append(mains, dir)
 		}
@@ -129,51 +133,82 @@ func candidateDir(p string) (string, bool) {
 	switch {
 	case len(elems) == 1:
 		return ".", true
-	case len(elems) == 3 && elems[0] == cmdDir && elems[1] != "" && elems[2] != "":
-		return "./" + cmdDir + "/" + elems[1], true
+	case len(elems) == 3 && elems[0] == CmdDir && elems[1] != "" && elems[2] != "":
+		return "./" + CmdDir + "/" + elems[1], true
 	}
 	return "", false
 }
 
-// wantGoFile reports whether `go build` for linux may compile the file
+// WantFile reports whether `go build` for linux may compile the file
 // with this name on some target architecture: a .go file, not a test, not
-// hidden, and no _GOOS or _GOARCH suffix that rules it out.
-func wantGoFile(name string, cfg buildConfig) bool {
+// hidden, and no _GOOS or _GOARCH suffix that rules it out (go/build
+// decides, as for a file without build constraints).
+func WantFile(name string, cfg Config) bool {
 	if !strings.HasSuffix(name, ".go") || strings.HasSuffix(name, "_test.go") ||
 		strings.HasPrefix(name, "_") || strings.HasPrefix(name, ".") {
 		return false
 	}
-	return slices.ContainsFunc(targetArches, func(arch string) bool { return nameAllows(name, arch, cfg) })
-}
-
-// compiles reports whether `go build` for linux compiles a file named name
-// (one wantGoFile accepts) with the build constraint cons (nil: none) on
-// some target architecture.
-func compiles(name string, cons constraint.Expr, cfg buildConfig) bool {
 	return slices.ContainsFunc(targetArches, func(arch string) bool {
-		return nameAllows(name, arch, cfg) && constraintAllows(cons, arch, cfg)
+		ok, _ := goBuildMatches(name, []byte("package p\n"), arch, cfg, nil)
+		return ok
 	})
 }
 
-// nameAllows reports whether the _GOOS, _GOARCH or _GOOS_GOARCH suffix of
-// a file name, if it has one, allows the file on linux/arch, as go/build's
-// goodOSArchFile: the suffix is read from the elements after the first "_"
-// of the name before its first ".".
-func nameAllows(name, arch string, cfg buildConfig) bool {
-	stem, _, _ := strings.Cut(name, ".")
-	i := strings.Index(stem, "_")
-	if i < 0 {
+// compiles reports whether `go build` for linux compiles a file named name
+// (one WantFile accepts), which starts with head and has the build
+// constraint cons (nil: none; see packageClause), on some target
+// architecture and for some toolchain: go/build decides for each choice of
+// the toolchain-dependent tags cons names (see freeTag).
+func compiles(name string, head []byte, cons constraint.Expr, cfg Config) bool {
+	// What go/build reads: the constraints, up to the package name.
+	n := packageNameEnd(head)
+	head = append(head[:n:n], '\n')
+	var free []string
+	if cons != nil {
+		collectTags(cons, func(tag string) {
+			if !slices.Contains(free, tag) && slices.ContainsFunc(targetArches, func(arch string) bool { return freeTag(tag, arch) }) {
+				free = append(free, tag)
+			}
+		})
+	}
+	if len(free) > maxFreeTags {
 		return true
 	}
-	l := strings.Split(stem[i:], "_")
-	n := len(l)
-	if n >= 2 && knownOS[l[n-2]] && knownArch[l[n-1]] {
-		return tagValue(l[n-2], arch, cfg) == tagTrue && tagValue(l[n-1], arch, cfg) == tagTrue
+	return slices.ContainsFunc(targetArches, func(arch string) bool {
+		for choice := 0; choice < 1<<len(free); choice++ {
+			var set []string
+			for i, tag := range free {
+				if choice&(1<<i) == 0 || !freeTag(tag, arch) {
+					continue
+				}
+				if tag == "boringcrypto" {
+					tag = "goexperiment.boringcrypto" // go/build reads the old name as this tag
+				}
+				set = append(set, tag)
+			}
+			ok, err := goBuildMatches(name, head, arch, cfg, set)
+			if ok || err != nil { // a constraint go/build cannot read is ignored, like a missing one
+				return true
+			}
+		}
+		return false
+	})
+}
+
+// goBuildMatches reports whether go/build matches the file name, which
+// starts with head, for linux/arch with cfg's tags and cgo setting and the
+// toolchain-dependent tags in free set. Its context knows no release or
+// tool tags of its own: those depend on the toolchain of the build.
+func goBuildMatches(name string, head []byte, arch string, cfg Config, free []string) (bool, error) {
+	ctx := build.Context{
+		GOOS:       "linux",
+		GOARCH:     arch,
+		Compiler:   "gc",
+		CgoEnabled: cfg.Cgo,
+		BuildTags:  slices.Concat(cfg.Tags, free),
+		OpenFile:   func(string) (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(head)), nil },
 	}
-	if n >= 1 && (knownOS[l[n-1]] || knownArch[l[n-1]]) {
-		return tagValue(l[n-1], arch, cfg) == tagTrue
-	}
-	return true
+	return ctx.MatchFile(".", name)
 }
 
 // packageClause returns the package name of a Go file and its build
@@ -244,59 +279,16 @@ func buildConstraint(fset *token.FileSet, f *ast.File) constraint.Expr {
 	return plus
 }
 
-// tagState is the value of a build tag for `go build` on linux.
-type tagState int
-
-const (
-	tagFalse tagState = iota
-	tagTrue
-	tagFree // depends on the target platform or toolchain: either
-)
-
-// tagValue is the value of one build tag for `go build` on linux/arch
-// with cfg, in the order go/build's matchTag decides.
-func tagValue(tag, arch string, cfg buildConfig) tagState {
-	switch {
-	case tag == "cgo" && cfg.Cgo, tag == "linux", tag == arch, tag == "gc", tag == "unix":
-		return tagTrue
-	case slices.Contains(cfg.Tags, tag):
-		return tagTrue
-	case strings.HasPrefix(tag, "go1."), strings.HasPrefix(tag, "goexperiment."), tag == "boringcrypto":
-		return tagFree // the toolchain's release and experiment tags
-	}
-	if a, _, ok := strings.Cut(tag, "."); ok && a == arch {
-		return tagFree // a feature level of the platform variant, like amd64.v3
-	}
-	return tagFalse
-}
-
-// constraintAllows reports whether the build constraint x (nil: none) can
-// be true on linux/arch with cfg, for some toolchain.
-func constraintAllows(x constraint.Expr, arch string, cfg buildConfig) bool {
-	if x == nil {
+// freeTag reports whether a build tag's value depends on the toolchain or
+// the platform variant rather than on the spec: release tags (go1.21),
+// experiments (goexperiment.x, boringcrypto) and the feature levels of
+// arch (amd64.v3). go-app takes such a tag as either.
+func freeTag(tag, arch string) bool {
+	if strings.HasPrefix(tag, "go1.") || strings.HasPrefix(tag, "goexperiment.") || tag == "boringcrypto" {
 		return true
 	}
-	var free []string
-	collectTags(x, func(tag string) {
-		if tagValue(tag, arch, cfg) == tagFree && !slices.Contains(free, tag) {
-			free = append(free, tag)
-		}
-	})
-	if len(free) > maxFreeTags {
-		return true
-	}
-	for choice := 0; choice < 1<<len(free); choice++ {
-		ok := x.Eval(func(tag string) bool {
-			if i := slices.Index(free, tag); i >= 0 {
-				return choice&(1<<i) != 0
-			}
-			return tagValue(tag, arch, cfg) == tagTrue
-		})
-		if ok {
-			return true
-		}
-	}
-	return false
+	a, _, ok := strings.Cut(tag, ".")
+	return ok && a == arch
 }
 
 // collectTags calls fn for every tag of x.
@@ -313,23 +305,4 @@ func collectTags(x constraint.Expr, fn func(string)) {
 		collectTags(x.X, fn)
 		collectTags(x.Y, fn)
 	}
-}
-
-// knownOS and knownArch are the GOOS and GOARCH values go/build knows
-// (internal/syslist of Go 1.26): the file name suffixes and build tags that
-// select a platform.
-var (
-	knownOS = setOf("aix", "android", "darwin", "dragonfly", "freebsd", "hurd", "illumos", "ios", "js",
-		"linux", "nacl", "netbsd", "openbsd", "plan9", "solaris", "wasip1", "windows", "zos")
-	knownArch = setOf("386", "amd64", "amd64p32", "arm", "armbe", "arm64", "arm64be", "loong64", "mips",
-		"mipsle", "mips64", "mips64le", "mips64p32", "mips64p32le", "ppc", "ppc64", "ppc64le", "riscv",
-		"riscv64", "s390", "s390x", "sparc", "sparc64", "wasm")
-)
-
-func setOf(elems ...string) map[string]bool {
-	m := make(map[string]bool, len(elems))
-	for _, e := range elems {
-		m[e] = true
-	}
-	return m
 }
