@@ -15,40 +15,43 @@ import (
 )
 
 // exampleDigests are the digests of what the three targets of each example
-// marshal to (see exampleDigest), for fixed options. They were derived on
-// commit c568df5, before the clean-up that made the architecture table, the
-// check rules and the source ranges one place each, so that a refactor that
-// changes a single byte of the LLB, its source locations or an image config
-// fails here. A deliberate change updates them (run with -v to see them).
+// marshal to (see exampleDigest), for fixed options. They were first derived
+// on commit c568df5, before the clean-up that made the architecture table,
+// the check rules and the source ranges one place each, and held unchanged
+// through it; they were derived again, deliberately, when the Go caches
+// became layers (the module download's output, the go build wrapper). A
+// refactor that changes a single byte of the LLB, its source locations or an
+// image config fails here. A deliberate change updates them (run with -v to
+// see them).
 var exampleDigests = map[string]string{
-	"deps linux/amd64":         "2ed866661ffd5f879b11a1c9a260d011c717abf607e4d845c49aaef7f3ec148b",
-	"deps linux/arm64":         "b894ee4636e4fe8211c6ab53fc6c23198571d26bfed670145ed75a9d9ca2bd9e",
-	"grpc linux/amd64":         "13d000fa8e2eeaec60c226928a1a10216092836c2dca641716d541224613d9a1",
-	"grpc linux/arm64":         "f3155cddcec575eb59c8776bf168d5d7a1df8e903c1617b0d8fdc88dfcf10a53",
-	"hello linux/amd64":        "180590d739746b58685b7dc28ad28cc96b7540c3d5a0b85e61dac70d58d5b299",
-	"hello linux/arm64":        "6567f67d0150bedd2d4449d4880d4d3fb1c3aa879f1df0f05c0484dc9b02be4b",
-	"hello linux/amd64/v3":     "98a11dae408e6dfec625eacca9c7d96881a3db12441581c5ef484f3bac7dd7cf",
-	"hello linux/arm/v6":       "82d737bf69b97df31d5542ab8b90323ff277b3d09967b307c191d0f4906a4269",
-	"hello linux/arm/v7":       "52689c19aac149ea38538c54eafe6082d650677f3e09b478db3c8f684f54ec11",
-	"hello linux/386":          "182051195df16b03d1c2700a3cafe3db357c4f9cdb9ab9b3386518a7859296e3",
-	"hello linux/ppc64le":      "63b37f524cbcb890a418f421d0d8ba9e72b81cfc76f9f0d3935c735ea4dca5c1",
-	"hello linux/s390x":        "c276f99954a9cfb6209e1fc03b9b693f9ea887597b27fbc84c109b5afea5574b",
-	"hello linux/riscv64":      "6e03e96315783061e8c689e28f9395430be4de761ab5742bf9ad815545cd8f00",
-	"hello linux/loong64":      "d5a9c6200a0c9c3fd98c9e9e65a70de129a10d419e3a5031a2cff42f93010ab1",
-	"hello linux/mips64le":     "3f68ee21281b550b7b0e3e28814af2bbac6b2a59bc3998220f4c86d4c61e63e4",
-	"multi linux/amd64":        "940617a09a897a20902aed3b8ef183ca97b6ac0f897c7bd249e651b35b08ae80",
-	"multi linux/arm64":        "14026b54136af60308ed5533279a047ea31ed280fe67bd05bf50d5aa4c2b1779",
-	"every-key linux/amd64":    "fc99031775d26f9de0649e81f5561c538570a6230b6fcaed64604d06196770b6",
-	"every-key linux/arm64":    "4631faeea129be294c7acb382c8c9af39bbd94fb04842500e045ed5845b38567",
-	"every-key linux/amd64/v3": "467904aadfe4700074a8f0a9eec7cd7ed27f69feaa625d0940072c90c7f4f1ad",
-	"every-key linux/arm/v6":   "8549bb47c044ba7ae847a82080376360ab1fe85bd77e58536df6135a588171eb",
-	"every-key linux/arm/v7":   "031d1a79aa078020bfcf468fc920d993bae88a9dd7d22bb5b0e834c123196738",
-	"every-key linux/386":      "78bc2b3a89b6aeb89a62560b4e63e87d1ddb3e15f1e5825dba74fd09ee1d4509",
-	"every-key linux/ppc64le":  "65fce12a39ad026ef55042b2f78122acf7ce8483f40fcfcdbdfa1e8b75513e66",
-	"every-key linux/s390x":    "7103b7b05d56d611c3c0e8ab515853041e7611f1511456a634f37c0879911650",
-	"every-key linux/riscv64":  "2a76e4ebd7f9c6e7678f808cfd3282ab4abcfedaad7d24d33fedb056208de24a",
-	"every-key linux/loong64":  "6365a00859b48e6195e8a6a2501bd41e683b0af58e1d46c534cd53e67ac93b5a",
-	"every-key linux/mips64le": "311e0814c97d447f5aa0eeef53352346bfc08149e085da53169d4345d85ca8ea",
+	"deps linux/amd64":         "15dcb079b5d82a441ecbf9d296f9ad5072b56899ea92ef3aeccc8e1005ee103b",
+	"deps linux/arm64":         "5865347a3f1bc34baea8edb4be1e0e10f600cdcefc352728822ca4d45688ddb7",
+	"grpc linux/amd64":         "99256da3f37a53e05ce36d7a8fc7fb2915bef18fa44a0c20d939e80584d7ce27",
+	"grpc linux/arm64":         "c7d71414ad813e864153c0dc1dd32c56724b0d4a4aff7d05c94731618f1c2a70",
+	"hello linux/amd64":        "3ca82fd8ed012a77e81441ce1adf1cc580680381726c9f09e393a70dc98994cd",
+	"hello linux/arm64":        "e6b67158e90b10aaf7a923fe7b82f6369dca28c83e377b6fa8f45fc9a54f54f8",
+	"hello linux/amd64/v3":     "baeae4d520837ce8593ec738c5cb815ed73fb92f1b92f18ec6359af8060ed09f",
+	"hello linux/arm/v6":       "930524678870657799235dfd875516a7bb345177cb9c8be8f9e573154ec67277",
+	"hello linux/arm/v7":       "722d7e1570634405d12906f57e2c67af096a7827e921a1e7fe1ed9821afc5743",
+	"hello linux/386":          "aa7b47e2af4ad81bb0d504b544cb4436a91484b889ba86c8ffc24cbc044a66f8",
+	"hello linux/ppc64le":      "384b86759c1ee7f75c61c1bc14120cbbf9d39c6de905844526c1ee0405762626",
+	"hello linux/s390x":        "75f259862c29fe7a715eb3c50ae5c71045f46c563c47a3b303ffdb84a27add53",
+	"hello linux/riscv64":      "8c8432e03ff653e16926fe043a8f90c449be1eabc64b809d9faa3672538c7927",
+	"hello linux/loong64":      "cecb7463c2d9222c0e06b3913b4e696608d34482a21a1cca7df0ea7ac5d8624d",
+	"hello linux/mips64le":     "42a18427e9411a490243b25a627979d70c90c1170eda78b702e10eb4b123bb05",
+	"multi linux/amd64":        "91638811103cd2129929dc5f187792b92b51b1cf40d276c702e03194b413b0e1",
+	"multi linux/arm64":        "184ec78bd5d98a5564fa8930386a69e18d0df940541f443d52e42007b7d4dd80",
+	"every-key linux/amd64":    "a600cc13aeb990031377ea7dd09846af799dfa8332eb102e4c4435438f2ee95b",
+	"every-key linux/arm64":    "0c9c3030ce84515d668bb66c2a35886e46bbb391d464a22e75903a62f15ddeb1",
+	"every-key linux/amd64/v3": "f978559b2e150c86ee29b00671aeb171e7a16c942227368e289f82bccf5f9759",
+	"every-key linux/arm/v6":   "c60a26756d8ac28bc5d2872a663681d0d463969a329d60707bb5f4032736a1a6",
+	"every-key linux/arm/v7":   "b5f77a47ba14292733d1ec6720994df1858ae76a79733869975bb4a21588b7d4",
+	"every-key linux/386":      "5d4cf9fb3d5910821fa7580ad9ec222f90f2a4d78aa72f7d4f7785511651da9f",
+	"every-key linux/ppc64le":  "a02539054c4db3b2fc20d84ee47fa82bea90c37bd26962c936082215e492ad0c",
+	"every-key linux/s390x":    "ec7b1a38e9c0a7ab383ee7bc171fe8638be0b0fcaee8524a189102b5c1db21e0",
+	"every-key linux/riscv64":  "1cdd33fc6953b9fb3366ba77f8351988970ba4d673229d29bbc343ce368f4ec0",
+	"every-key linux/loong64":  "009e1f8e7c33e775600c9dd45b0285f7b794c5f4783b104cc9d8e90f582045fc",
+	"every-key linux/mips64le": "53313b835ee83623e35cbf59221198d6c27ec58290f477de4907ddad641e4aea",
 }
 
 // examplePlatforms are the platforms each example is converted for; the
