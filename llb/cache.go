@@ -19,8 +19,9 @@ import (
 //     go.mod/go.sum (and the toolchain and frontend images, build.env);
 //   - the dependency layer of each target platform, written by a step that
 //     compiles the packages the main module imports from elsewhere
-//     (Options.Dependencies) with GOCACHE an empty directory and the network
-//     off, keyed on the module layer, that list, the platform's Go
+//     (Options.Dependencies) into an empty build cache with the network off
+//     (with Go 1.24 and later through GOCACHEPROG, which copies what the
+//     builder's GOCACHE mount holds already instead of compiling it), keyed on the module layer, that list, the platform's Go
 //     environment and the flags that change compilation (-trimpath, -tags),
 //     never on the source or the ldflags;
 //   - every go build step mounts both read-only and, before the go command
@@ -56,7 +57,7 @@ func (b *builder) dependencies(target ocispecs.Platform, goEnv []string) *llb.St
 	if b.deps != nil || b.modules == nil || len(b.opt.Dependencies) == 0 {
 		return b.deps
 	}
-	args := []string{b.helper, "deps", "-out", buildLayerDir}
+	args := []string{b.helper, "deps", "-out", buildLayerDir, "-mount", goCache}
 	for _, f := range compileFlags(b.opt.Spec) {
 		args = append(args, "-flag", f)
 	}
@@ -66,6 +67,9 @@ func (b *builder) dependencies(target ocispecs.Platform, goEnv []string) *llb.St
 		mergeEnv(envList(b.opt.Spec.Build.Env), TargetEnv(b.opt.Spec, goEnv)),
 		llb.AddMount(srcDir, modFiles(b.opt.Context, b.opt.BuildPlatform), llb.Readonly),
 		llb.AddMount(goModCache, *b.modules, llb.ForceNoOutput, llb.ContentCache(llb.MountContentCacheOff)),
+		// Read through (GOCACHEPROG), never written: what this builder
+		// compiled before is copied into the layer instead of compiled.
+		llb.AddMount(goCache, llb.Scratch(), llb.AsPersistentCacheDir(b.cacheID("gocache"), llb.CacheMountShared), llb.Readonly),
 		b.helperMount(),
 	)
 	layer := run.AddMount(buildLayerDir, llb.Scratch())

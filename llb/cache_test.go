@@ -20,7 +20,7 @@ func TestDependencyLayer(t *testing.T) {
 	_, g := convert(t, opt)
 	depsDgst, op := g.named(t, "[linux/arm64] go build dependencies (3 imports)")
 	e := op.GetExec()
-	want := append([]string{testHelperBin, "deps", "-out", "/go-app-cache/build",
+	want := append([]string{testHelperBin, "deps", "-out", "/go-app-cache/build", "-mount", "/root/.cache/go-build",
 		"-flag", "-trimpath", "-flag", "-tags=netgo,osusergo", "--"}, testDeps...)
 	if !slices.Equal(e.Meta.Args, want) {
 		t.Errorf("args = %q\nwant   %q", e.Meta.Args, want)
@@ -34,10 +34,13 @@ func TestDependencyLayer(t *testing.T) {
 		}
 	}
 	// Keyed on go.mod/go.sum and the module layer, never on the source,
-	// with no cache mount (its output would not be exported) and no
-	// credentials (its output is).
+	// with no credentials (its output is exported) and the builder's
+	// GOCACHE mount read-only, read through by the cache program.
+	if m := mountAt(e, "/root/.cache/go-build"); m == nil || m.MountType != pb.MountType_CACHE || !m.Readonly || m.CacheOpt.ID != "ns/go-app-gocache" {
+		t.Errorf("GOCACHE mount of the dependency step = %v, want the gocache mount read-only", m)
+	}
 	for _, m := range e.Mounts {
-		if m.MountType == pb.MountType_CACHE || m.MountType == pb.MountType_SECRET || m.MountType == pb.MountType_SSH {
+		if m.MountType == pb.MountType_CACHE && m.Dest != "/root/.cache/go-build" || m.MountType == pb.MountType_SECRET || m.MountType == pb.MountType_SSH {
 			t.Errorf("the dependency step has a %v mount at %s", m.MountType, m.Dest)
 		}
 		if m.Input < 0 {

@@ -4,7 +4,8 @@ package main
 // mounts and the layers BuildKit exports (package internal/gocache):
 //
 //	GOPRIVATE=PATTERNS go-app-frontend modules -out /out [-keep-private]
-//	go-app-frontend deps -out /out [-flag -trimpath]... -- PKG...
+//	go-app-frontend deps -out /out [-mount GOCACHE] [-flag -trimpath]... -- PKG...
+//	go-app-frontend cacheprog -mount GOCACHE -out /out   (GOCACHEPROG of deps)
 //	go-app-frontend gobuild -modules DIR -cache DIR -- go build ...
 //
 // The frontend runs them from its own image inside the module download, the
@@ -57,20 +58,43 @@ func modules(args []string) error {
 func deps(args []string) error {
 	fs := flag.NewFlagSet("deps", flag.ContinueOnError)
 	out := fs.String("out", "", "the directory that becomes the build cache layer")
+	mount := fs.String("mount", "", "the builder's GOCACHE cache mount, read through (Go 1.24+)")
 	var flags multiFlag
 	fs.Var(&flags, "flag", "a go build flag (repeatable)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if *out == "" {
-		return fmt.Errorf("usage: go-app-frontend deps -out DIR [-flag F]... -- PKG...")
+		return fmt.Errorf("usage: go-app-frontend deps -out DIR [-mount DIR] [-flag F]... -- PKG...")
+	}
+	var prog string
+	if *mount != "" {
+		self, err := os.Executable()
+		if err != nil {
+			return err
+		}
+		prog = strings.Join([]string{self, "cacheprog", "-mount", *mount, "-out", *out}, " ")
 	}
 	n := gocache.CompileDeps(gocache.DepsConfig{
-		Dir: ".", Out: *out, Flags: flags, Packages: fs.Args(),
+		Dir: ".", Out: *out, Flags: flags, Packages: fs.Args(), CacheProg: prog,
 		Stdout: os.Stdout, Stderr: os.Stderr,
 	})
 	fmt.Printf("go-app: %d packages compiled ahead for %s/%s\n", n, os.Getenv("GOOS"), os.Getenv("GOARCH"))
 	return nil
+}
+
+// cacheprog is `go-app-frontend cacheprog`: the GOCACHEPROG program of
+// deps (see gocache.ServeCacheProg), on stdin and stdout.
+func cacheprog(args []string) error {
+	fs := flag.NewFlagSet("cacheprog", flag.ContinueOnError)
+	mount := fs.String("mount", "", "the builder's GOCACHE, read only")
+	out := fs.String("out", "", "the build cache layer")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	st, err := gocache.ServeCacheProg(os.Stdin, os.Stdout, *mount, *out)
+	fmt.Fprintf(os.Stderr, "go-app: %s\n", st)
+	return err
 }
 
 // gobuild is `go-app-frontend gobuild`: seeds the cache mounts from the

@@ -31,8 +31,8 @@ func main() {
 			return
 		case "gotest":
 			os.Exit(gotest(os.Args[2:]))
-		case "modules", "deps", "gobuild":
-			run := map[string]func([]string) error{"modules": modules, "deps": deps, "gobuild": gobuild}[os.Args[1]]
+		case "modules", "deps", "cacheprog", "gobuild":
+			run := map[string]func([]string) error{"modules": modules, "deps": deps, "cacheprog": cacheprog, "gobuild": gobuild}[os.Args[1]]
 			if err := run(os.Args[2:]); err != nil {
 				fmt.Fprintf(os.Stderr, "go-app-frontend %s: %v\n", os.Args[1], err)
 				os.Exit(1)

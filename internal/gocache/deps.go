@@ -19,6 +19,12 @@ type DepsConfig struct {
 	Flags []string
 	// Packages are import paths from outside the main module.
 	Packages []string
+	// CacheProg, when set, is the GOCACHEPROG command line (Go 1.24 and
+	// later; older go commands ignore it) that reads through to the
+	// builder's GOCACHE cache mount (ServeCacheProg), so that a long-lived
+	// builder copies what it compiled before instead of compiling it
+	// again. Without it, or on an older Go, everything is compiled into Out.
+	CacheProg string
 	// Stdout and Stderr receive the go command's output.
 	Stdout, Stderr io.Writer
 }
@@ -44,7 +50,7 @@ func CompileDeps(cfg DepsConfig) int {
 		fmt.Fprintln(cfg.Stderr, "go-app:", errNoGo)
 		return 0
 	}
-	env := goEnv("GOCACHE="+cfg.Out, "GOPROXY=off", "GOFLAGS=-mod=readonly")
+	env := goEnv("GOCACHE="+cfg.Out, "GOPROXY=off", "GOFLAGS=-mod=readonly", "GOCACHEPROG="+cfg.CacheProg)
 	list := exec.Command(goBin, append(append([]string{"list", "-e",
 		"-f", "{{if and (not .Error) (not .DepsErrors)}}{{.ImportPath}}{{end}}"},
 		cfg.Flags...), cfg.Packages...)...)

@@ -2,6 +2,7 @@ package gocache
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -13,6 +14,21 @@ import (
 	"golang.org/x/mod/sumdb/dirhash"
 	modzip "golang.org/x/mod/zip"
 )
+
+// TestMain makes the test binary a GOCACHEPROG program when run as
+// "TESTBINARY cacheprog -mount DIR -out DIR", as the frontend binary is.
+func TestMain(m *testing.M) {
+	if len(os.Args) == 6 && os.Args[1] == "cacheprog" && os.Args[2] == "-mount" && os.Args[4] == "-out" {
+		st, err := ServeCacheProg(os.Stdin, os.Stdout, os.Args[3], os.Args[5])
+		fmt.Fprintf(os.Stderr, "go-app: %s\n", st)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
 
 func writeFiles(t *testing.T, root string, files map[string]string) {
 	t.Helper()
@@ -242,7 +258,33 @@ func TestLayersRoundTrip(t *testing.T) {
 		t.Errorf("CompileDeps compiled %d packages, want 2 (the private one is not in the layer)\n%s", n, out.String())
 	}
 
-	// A new builder: empty cache mounts, seeded from both layers.
+	// The same step on a long-lived builder whose GOCACHE holds those
+	// packages already (here: the first layer): the cache program copies
+	// them instead of compiling them.
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	depsLayer2 := filepath.Join(tmp, "depslayer2")
+	if err := os.MkdirAll(depsLayer2, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	prog := strings.Join([]string{self, "cacheprog", "-mount", depsLayer, "-out", depsLayer2}, " ")
+	if n := CompileDeps(DepsConfig{Dir: app, Out: depsLayer2, Flags: []string{"-trimpath"}, CacheProg: prog,
+		Packages: []string{"example.com/private", "example.com/public", "fmt"}, Stdout: &out, Stderr: &out}); n != 2 {
+		t.Errorf("CompileDeps with the cache program compiled %d packages, want 2\n%s", n, out.String())
+	}
+	if !strings.Contains(out.String(), "go-app: 0 packages compiled, ") || strings.Contains(out.String(), ", 0 taken from") {
+		t.Errorf("the cache program compiled something, or took nothing from the mount:\n%s", out.String())
+	}
+	if treeSize(t, depsLayer2) < treeSize(t, depsLayer)/2 {
+		t.Errorf("the layer written through the cache program holds %d bytes, the compiled one %d", treeSize(t, depsLayer2), treeSize(t, depsLayer))
+	}
+
+	// A new builder: empty cache mounts, seeded from both layers (the
+	// second dependency layer, to show it is complete).
+	depsLayer = depsLayer2
 	gomod, gocache := filepath.Join(tmp, "newmod"), filepath.Join(tmp, "newcache")
 	if _, err := Seed(modLayer, gomod, ModulesIDFile, "cache"); err != nil {
 		t.Fatal(err)
@@ -273,4 +315,23 @@ func TestLayersRoundTrip(t *testing.T) {
 	if len(compiled) == 0 {
 		t.Error("go build -v listed nothing: the main package was not compiled")
 	}
+}
+
+func treeSize(t *testing.T, dir string) int64 {
+	t.Helper()
+	var n int64
+	err := filepath.WalkDir(dir, func(_ string, d os.DirEntry, err error) error {
+		if err != nil || !d.Type().IsRegular() {
+			return err
+		}
+		fi, err := d.Info()
+		if err == nil {
+			n += fi.Size()
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
 }

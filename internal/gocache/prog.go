@@ -1,0 +1,219 @@
+package gocache
+
+import (
+	"bufio"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// The GOCACHEPROG protocol (Go 1.24+, cmd/go/internal/cacheprog): the go
+// command starts the program, reads its capabilities, then sends one JSON
+// request a line and reads one JSON response for each.
+type progRequest struct {
+	ID       int64
+	Command  string
+	ActionID []byte `json:",omitempty"`
+	OutputID []byte `json:",omitempty"`
+	BodySize int64  `json:",omitempty"`
+}
+
+type progResponse struct {
+	ID            int64
+	Err           string     `json:",omitempty"`
+	KnownCommands []string   `json:",omitempty"`
+	Miss          bool       `json:",omitempty"`
+	OutputID      []byte     `json:",omitempty"`
+	Size          int64      `json:",omitempty"`
+	Time          *time.Time `json:",omitempty"`
+	DiskPath      string     `json:",omitempty"`
+}
+
+// ProgStats counts what ServeCacheProg did.
+type ProgStats struct {
+	// FromLayer, FromMount: gets answered from out, or copied from mount.
+	FromLayer, FromMount int
+	// Misses are gets answered with a miss; Puts the objects compiled.
+	Misses, Puts int
+}
+
+func (s ProgStats) String() string {
+	return fmt.Sprintf("%d packages compiled, %d taken from the builder's build cache", s.Puts, s.FromMount)
+}
+
+// ServeCacheProg is a GOCACHEPROG program for the dependency step: the go
+// command's build cache is out (a fresh directory, the step's output layer,
+// in the go command's own disk layout, so that Seed can copy it into a
+// GOCACHE), read through to mount (the builder's GOCACHE cache mount, in
+// the same layout, never written): what the long-lived builder compiled
+// before is copied into out instead of being compiled again, and what is
+// compiled goes into out. out so ends up with exactly the build cache of
+// the packages built, wherever each entry came from.
+func ServeCacheProg(r io.Reader, w io.Writer, mount, out string) (ProgStats, error) {
+	var st ProgStats
+	enc := json.NewEncoder(w)
+	if err := enc.Encode(progResponse{KnownCommands: []string{"get", "put", "close"}}); err != nil {
+		return st, err
+	}
+	dec := json.NewDecoder(bufio.NewReader(r))
+	for {
+		var req progRequest
+		if err := dec.Decode(&req); err != nil {
+			if err == io.EOF {
+				return st, nil
+			}
+			return st, err
+		}
+		resp := progResponse{ID: req.ID}
+		switch req.Command {
+		case "get":
+			e, path, from, err := progGet(mount, out, req.ActionID)
+			switch {
+			case err != nil:
+				resp.Err = err.Error()
+			case path == "":
+				resp.Miss = true
+				st.Misses++
+			default:
+				resp.OutputID, resp.Size, resp.Time, resp.DiskPath = e.output, e.size, &e.time, path
+				if from == out {
+					st.FromLayer++
+				} else {
+					st.FromMount++
+				}
+			}
+		case "put":
+			var body []byte
+			if req.BodySize > 0 {
+				if err := dec.Decode(&body); err != nil {
+					return st, fmt.Errorf("reading the body of put %d: %w", req.ID, err)
+				}
+			}
+			path, err := progPut(out, req.ActionID, req.OutputID, body)
+			if err != nil {
+				resp.Err = err.Error()
+			} else {
+				resp.DiskPath = path
+				st.Puts++
+			}
+		case "close":
+			return st, enc.Encode(resp)
+		default:
+			resp.Err = "unknown command " + strconv.Quote(req.Command)
+		}
+		if err := enc.Encode(resp); err != nil {
+			return st, err
+		}
+	}
+}
+
+// entry is an action entry of the go command's disk cache.
+type entry struct {
+	output []byte
+	size   int64
+	time   time.Time
+}
+
+// diskName is the file of a hash in a build cache: DIR/xx/HEX-kind.
+func diskName(dir string, id []byte, kind string) string {
+	return filepath.Join(dir, fmt.Sprintf("%02x", id[0]), hex.EncodeToString(id)+"-"+kind)
+}
+
+// readEntry reads the action entry of id in dir, and checks that its output
+// file is there with the size it says ("v1 ACTION OUTPUT SIZE TIME\n", the
+// go command's own format).
+func readEntry(dir string, id []byte) (entry, []byte, bool) {
+	raw, err := os.ReadFile(diskName(dir, id, "a"))
+	if err != nil {
+		return entry{}, nil, false
+	}
+	f := strings.Fields(string(raw))
+	if len(f) != 5 || f[0] != "v1" || f[1] != hex.EncodeToString(id) {
+		return entry{}, nil, false
+	}
+	out, err1 := hex.DecodeString(f[2])
+	size, err2 := strconv.ParseInt(f[3], 10, 64)
+	nanos, err3 := strconv.ParseInt(f[4], 10, 64)
+	if err1 != nil || err2 != nil || err3 != nil || len(out) == 0 {
+		return entry{}, nil, false
+	}
+	fi, err := os.Stat(diskName(dir, out, "d"))
+	if err != nil || !fi.Mode().IsRegular() || fi.Size() != size {
+		return entry{}, nil, false
+	}
+	return entry{output: out, size: size, time: time.Unix(0, nanos)}, raw, true
+}
+
+// progGet answers a get from out, else from mount (copying the entry and
+// its output into out); path is "" for a miss.
+func progGet(mount, out string, id []byte) (e entry, path, from string, err error) {
+	if len(id) == 0 {
+		return e, "", "", fmt.Errorf("get without an action id")
+	}
+	if e, _, ok := readEntry(out, id); ok {
+		return e, diskName(out, e.output, "d"), out, nil
+	}
+	if mount == "" {
+		return e, "", "", nil
+	}
+	e, raw, ok := readEntry(mount, id)
+	if !ok {
+		return e, "", "", nil
+	}
+	dst := diskName(out, e.output, "d")
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		return e, "", "", err
+	}
+	if _, err := os.Stat(dst); err != nil {
+		if _, err := copyFileAtomic(diskName(mount, e.output, "d"), dst); err != nil {
+			return e, "", "", nil // gone meanwhile: a miss, the go command compiles
+		}
+	}
+	if err := writeAtomic(diskName(out, id, "a"), raw); err != nil {
+		return e, "", "", err
+	}
+	return e, dst, mount, nil
+}
+
+// progPut stores an object in out, in the go command's disk layout.
+func progPut(out string, id, output, body []byte) (string, error) {
+	if len(id) == 0 || len(output) == 0 {
+		return "", fmt.Errorf("put without an action or output id")
+	}
+	dst := diskName(out, output, "d")
+	if fi, err := os.Stat(dst); err != nil || fi.Size() != int64(len(body)) {
+		if err := writeAtomic(dst, body); err != nil {
+			return "", err
+		}
+	}
+	ent := fmt.Sprintf("v1 %x %x %20d %20d\n", id, output, len(body), time.Now().UnixNano())
+	return dst, writeAtomic(diskName(out, id, "a"), []byte(ent))
+}
+
+// writeAtomic writes data to p through a temporary file and a rename.
+func writeAtomic(p string, data []byte) error {
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(p), ".go-app-put-*")
+	if err != nil {
+		return err
+	}
+	_, err = tmp.Write(data)
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), p)
+	}
+	if err != nil {
+		os.Remove(tmp.Name())
+	}
+	return err
+}
