@@ -34,15 +34,19 @@ func TestEphemeralRunner(t *testing.T) {
 
 	ctx, cancel := ctxFor(t, 20*time.Minute)
 	defer cancel()
-	start := time.Now()
-	out, err := env.Buildx(ctx, stack.Build{Context: dir, Platforms: platforms, Extra: []string{
-		"--cache-to", "type=local,dest=" + localCache + ",mode=max",
-		"--cache-to", "type=registry,ref=" + registryCache + ",mode=max",
-	}})
-	if err != nil {
-		t.Fatalf("the build that exports the cache failed: %v\n%s", err, stack.Tail(out, 80))
+	// One export a build: with a local and a registry export in the same
+	// build, BuildKit v0.34 wrote the local one incomplete (lock errors in
+	// the client's log, and a new builder could not load the Go cache
+	// layers from it).
+	for _, to := range []string{"type=local,dest=" + localCache + ",mode=max", "type=registry,ref=" + registryCache + ",mode=max"} {
+		start := time.Now()
+		out, err := env.Buildx(ctx, stack.Build{Context: dir, Platforms: platforms, Extra: []string{"--cache-to", to}})
+		if err != nil {
+			t.Fatalf("the build that exports the cache (%s) failed: %v\n%s", to, err, stack.Tail(out, 80))
+		}
+		t.Logf("previous commit, --cache-to %s: %s", to, time.Since(start).Round(100*time.Millisecond))
 	}
-	t.Logf("previous commit, exported: %s; local cache export: %.1f MB", time.Since(start).Round(100*time.Millisecond), float64(treeSize(t, localCache))/1e6)
+	t.Logf("local cache export: %.1f MB", float64(treeSize(t, localCache))/1e6)
 
 	// The commit under test: one line of the main package changes.
 	appendFile(t, filepath.Join(dir, "cmd/server/main.go"), "\nvar ephemeralChange = \""+nonce()+"\"\n\nfunc init() { _ = ephemeralChange }\n")
