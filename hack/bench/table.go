@@ -293,12 +293,12 @@ func renderEphemeral(b *strings.Builder, rs *Results, a App) {
 		p("| %s | %s | %d | %s | %s–%s | %s | %s | %s | %s |\n", r.Platforms, name, len(r.Runs),
 			secs(r.Median), secs(r.Min), secs(r.Max), ratio(r.RatioDockerfile), ratio(r.RatioKo), imp, exp)
 	}
-	p("\n%s\n\n", ephemeralNote)
 	var ids []string
 	for _, r := range rows {
 		ids = append(ids, r.Contender)
 	}
-	p("%s\n\n", flagsLine(rs, a.Name, ids))
+	p("\n%s\n\n", flagsLine(rs, a.Name, ids))
+	p("%s\n\n", ephemeralNote)
 }
 
 // renderBreakdowns shows, for go-app and the best-practice Dockerfile (with
