@@ -373,7 +373,14 @@ func (r *runner) ephemeralRun(ctx context.Context, a App, p PlatformSet, ct Cont
 			return nil, 0, 0, err
 		}
 	case ct.Kind == kindKo:
+		// Both directories exist even when one stays empty (hello has no
+		// module to download), as actions/cache's paths do.
 		prep := filepath.Join(dir, "prep")
+		for _, d := range []string{"gocache", "gomodcache"} {
+			if err := os.MkdirAll(filepath.Join(prep, d), 0o755); err != nil {
+				return nil, 0, 0, err
+			}
+		}
 		if _, err := r.build(ctx, a, p, ct, label+"-prep", buildOpts{
 			goCache: filepath.Join(prep, "gocache"), goModCache: filepath.Join(prep, "gomodcache")}); err != nil {
 			return nil, 0, 0, fmt.Errorf("preparation: %w", err)
