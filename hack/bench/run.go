@@ -23,18 +23,17 @@ import (
 )
 
 // Defaults of the run counts and skips; -runs and -skip add to them (later
-// rules win). They keep `make bench` under about an hour on 2 cores.
-// Five timed runs of every warm scenario, fewer where a run costs a full
-// compile (naive: no cache; QEMU: emulated), one cold run; together about an
-// hour on 2 cores.
+// rules win). Five timed runs of every warm scenario, fewer where a run
+// costs a full compile (naive: no cache; QEMU: emulated), one cold run:
+// together about half an hour on 2 cores. Three runs of the ephemeral
+// scenario add about 40 minutes (estimated from the cold builds: each run is
+// about seven cold-daemon builds, the preparations included).
 var defaultRuns = strings.Join([]string{
 	"cold=1", "nochange=5", "oneline=5", "gomod=5",
 	"*/oneline/*/naive=2", "*/gomod/*/naive=2",
 	"*/oneline/*/qemu=3", "*/gomod/*/qemu=3",
 	"grpc/oneline/*/qemu=2", "grpc/gomod/*/qemu=2",
 	"grpc/cold/amd64+arm64/qemu=0",
-	// Every run of the ephemeral scenario is two cold-daemon builds per
-	// contender (preparation and timed run).
 	"ephemeral=3",
 }, ",")
 
