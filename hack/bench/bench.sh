@@ -16,7 +16,10 @@
 # buildkitd (same binary and registry settings as hack/stack.sh, its own root
 # and socket) and its own buildx builder, so it can prune that daemon for cold
 # runs. It uses the stack's registry (localhost:5000) for the toolchain image,
-# the frontend image and ko's base image.
+# the frontend image and ko's base image. The ephemeral scenario starts
+# throwaway daemons (same binary and configuration, an empty root under
+# $GOAPP_BENCH_DIR/ephemeral, sockets in /run/go-app-bench): the harness stops
+# and deletes each one after its build; `run` and `down` remove any left over.
 #
 # Environment:
 #   GOAPP_BENCH_DIR    state: daemon root, logs, caches of ko and go build, runs
@@ -184,6 +187,39 @@ ensure_builder() {
 	log "builder:   $BUILDER (remote driver, $BENCH_ADDR)"
 }
 
+# stop_ephemeral: the safety net for the harness's throwaway daemons (it stops
+# them itself, unless it was killed): stop every one left over, remove its
+# builder, mounts, state and socket.
+stop_ephemeral() {
+	local d name pid argv0 mp
+	for d in "$BENCH_DIR"/ephemeral/*/; do
+		[ -d "$d" ] || continue
+		d=${d%/}
+		name=$(basename "$d")
+		pid=$(cat "$d/pid" 2>/dev/null || true)
+		if [[ $pid =~ ^[0-9]+$ ]] && [ -r "/proc/$pid/cmdline" ]; then
+			argv0=$(tr '\0' '\n' <"/proc/$pid/cmdline" | head -n 1)
+			if [ "$argv0" = "$BUILDKITD" ] && tr '\0' '\n' <"/proc/$pid/cmdline" | grep -qxF "$d/root"; then
+				kill -TERM "$pid" 2>/dev/null || true
+				for _ in $(seq 1 150); do
+					[ -d "/proc/$pid" ] || break
+					sleep 0.1
+				done
+				if [ -d "/proc/$pid" ]; then
+					kill -KILL "$pid" 2>/dev/null || true
+				fi
+			fi
+		fi
+		docker buildx rm "go-app-bench-eph-$name" >/dev/null 2>&1 || true
+		awk -v p="$d/" 'index($5, p) == 1 { print $5 }' /proc/self/mountinfo | sort -r | while read -r mp; do
+			umount -l "$mp" 2>/dev/null || true
+		done
+		rm -rf "$d"
+		rm -f "$SOCK_DIR/eph-$name.sock"
+		log "ephemeral: removed the left-over throwaway buildkitd $name"
+	done
+}
+
 remove_builder() {
 	if docker buildx inspect "$BUILDER" >/dev/null 2>&1; then
 		docker buildx rm "$BUILDER" >/dev/null 2>&1 || log "warning: docker buildx rm $BUILDER failed"
@@ -275,6 +311,8 @@ common_flags() {
 		-frontend "$(frontend_ref)" \
 		-ko "$KO" \
 		-ko-base "$KO_BASE" \
+		-buildkitd "$BUILDKITD" \
+		-sock-dir "$SOCK_DIR" \
 		-dockerfile-frontend "$DF_IMAGE@$(cat "$BENCH_DIR/dockerfile-frontend.digest")"
 }
 
@@ -291,6 +329,7 @@ cmd_up() {
 
 cmd_down() {
 	take_lock
+	stop_ephemeral
 	remove_builder
 	stop_daemon
 }
@@ -308,7 +347,7 @@ cmd_run() {
 	take_lock
 	mkdir -p "$BENCH_DIR/work" "$LOG_DIR" "$BENCH_OUT"
 	ensure_tools
-	trap 'remove_builder; stop_daemon' EXIT
+	trap 'stop_ephemeral; remove_builder; stop_daemon' EXIT
 	start_daemon
 	ensure_builder
 	push_ko_base

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"image/color"
 	"os"
+	"slices"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -26,6 +27,7 @@ var contenderStyle = map[string]struct {
 	"qemu":       {color.RGBA{R: 148, G: 103, B: 189, A: 255}, draw.TriangleGlyph{}, 4},
 	"ko":         {color.RGBA{R: 44, G: 160, B: 44, A: 255}, draw.PyramidGlyph{}, 4},
 	"host":       {color.RGBA{R: 255, G: 127, B: 14, A: 255}, draw.RingGlyph{}, 4},
+	"goapp-cold": {color.RGBA{R: 240, G: 150, B: 150, A: 255}, draw.RingGlyph{}, 5},
 }
 
 func cmdChart(args []string) error {
@@ -57,14 +59,15 @@ func drawChart(rs *Results, file string) error {
 			groups = append(groups, group{sc, ps.Name})
 		}
 	}
-	short := map[string]string{scCold: "cold", scNoChange: "no change", scOneLine: "one-line .go", scGoMod: "go.mod + dep"}
+	short := map[string]string{scCold: "cold", scNoChange: "no change", scOneLine: "one-line .go", scGoMod: "go.mod + dep", scEphemeral: "ephemeral CI"}
 	var ticks []plot.Tick
 	for i, g := range groups {
 		ticks = append(ticks, plot.Tick{Value: float64(i), Label: short[g.sc] + "\n" + g.ps})
 	}
 	var shown []Contender
 	for _, c := range rs.Contenders {
-		if !c.Control {
+		ran := slices.ContainsFunc(rs.Results, func(r Result) bool { return r.Contender == c.ID && r.Median > 0 })
+		if !c.Control && ran {
 			shown = append(shown, c)
 		}
 	}

@@ -38,15 +38,21 @@ const (
 	scNoChange = "nochange"
 	scOneLine  = "oneline"
 	scGoMod    = "gomod"
+	// scEphemeral is a hosted CI runner: every build on a new, empty
+	// buildkitd that gets only the cache the previous job exported
+	// (ephemeral.go).
+	scEphemeral = "ephemeral"
 )
 
-var allScenarios = []string{scCold, scNoChange, scOneLine, scGoMod}
+var allScenarios = []string{scCold, scNoChange, scOneLine, scGoMod, scEphemeral}
 
 var scenarioTitles = map[string]string{
 	scCold:     "cold",
 	scNoChange: "no-change rebuild",
 	scOneLine:  "one-line .go change",
 	scGoMod:    "go.mod change (new dependency)",
+	// The one-line change, on a CI runner.
+	scEphemeral: "ephemeral runner, one-line change",
 }
 
 // Contender kinds.
@@ -70,17 +76,65 @@ type Contender struct {
 	// Control marks a contender that is there to explain the others: the
 	// table shows it only where it ran.
 	Control bool `json:"control,omitempty"`
+	// Scenarios are the only scenarios the contender takes part in; empty
+	// means all of them. Elsewhere it has no result at all.
+	Scenarios []string `json:"scenarios,omitempty"`
+	// NoCacheImport: in the ephemeral scenario, the build gets no
+	// --cache-from (the baseline).
+	NoCacheImport bool `json:"no_cache_import,omitempty"`
+	// Flags is how the contender calls go build, as configured; the
+	// results also record what each binary's build information says
+	// (Result.GoBuild).
+	Flags string `json:"flags"`
 }
 
-var allContenders = []Contender{
-	{ID: "goapp", Title: "go-app", Kind: kindBuildKit, Image: true},
-	{ID: "dockerfile", Title: "Dockerfile, best practice", Kind: kindBuildKit, Dockerfile: "dockerfiles/bestpractice.Dockerfile", Image: true},
-	{ID: "naive", Title: "Dockerfile, naive", Kind: kindBuildKit, Dockerfile: "dockerfiles/naive.Dockerfile", Image: true},
-	{ID: "qemu", Title: "Dockerfile, QEMU", Kind: kindBuildKit, Dockerfile: "dockerfiles/qemu.Dockerfile", Image: true},
-	{ID: "ko", Title: "ko", Kind: kindKo, Image: true},
-	{ID: "host", Title: "go build (host)", Kind: kindHost},
-	{ID: "dockerfile-gw", Title: "Dockerfile, best practice, frontend image", Kind: kindBuildKit, Dockerfile: "dockerfiles/bestpractice.Dockerfile", Image: true, Gateway: true, Control: true},
+// runsIn reports whether c takes part in scenario sc.
+func (c Contender) runsIn(sc string) bool {
+	return len(c.Scenarios) == 0 || slices.Contains(c.Scenarios, sc)
 }
+
+// Every contender builds with the same go build flags: -trimpath, -ldflags
+// "-s -w" (plus, in the bench's Dockerfiles, -X main.benchContender=ID)
+// and CGO_ENABLED=0. go-app gets them from its defaults (build.strip,
+// build.trimpath, build.cgo), which the bench's copy of go-app.yaml states
+// explicitly; ko from the .ko.yaml the bench writes (defaultLdflags) and
+// its own defaults (-trimpath, CGO_ENABLED=0).
+const (
+	flagsGoApp  = `CGO_ENABLED=0 go build -trimpath -buildvcs=false -ldflags="-s -w"`
+	flagsDF     = `CGO_ENABLED=0 go build -trimpath -ldflags="-s -w -X main.benchContender=%s"`
+	flagsHostGo = `CGO_ENABLED=0 GOFLAGS=-buildvcs=false go build -trimpath -ldflags="-s -w"`
+)
+
+// The contenders of every scenario but ephemeral, and of ephemeral.
+var (
+	warmScenarios = []string{scCold, scNoChange, scOneLine, scGoMod}
+	onlyEphemeral = []string{scEphemeral}
+)
+
+var allContenders = []Contender{
+	{ID: "goapp", Title: "go-app", Kind: kindBuildKit, Image: true, Flags: flagsGoApp},
+	{ID: "dockerfile", Title: "Dockerfile, best practice", Kind: kindBuildKit, Dockerfile: "dockerfiles/bestpractice.Dockerfile", Image: true,
+		Flags: fmt.Sprintf(flagsDF, "bestpractice")},
+	{ID: "naive", Title: "Dockerfile, naive", Kind: kindBuildKit, Dockerfile: "dockerfiles/naive.Dockerfile", Image: true,
+		Scenarios: warmScenarios, Flags: fmt.Sprintf(flagsDF, "naive")},
+	{ID: "qemu", Title: "Dockerfile, QEMU", Kind: kindBuildKit, Dockerfile: "dockerfiles/qemu.Dockerfile", Image: true,
+		Scenarios: warmScenarios, Flags: fmt.Sprintf(flagsDF, "qemu")},
+	{ID: "ko", Title: "ko", Kind: kindKo, Image: true, Flags: flagsHostGo},
+	{ID: "host", Title: "go build (host)", Kind: kindHost, Scenarios: warmScenarios, Flags: flagsHostGo},
+	{ID: "dockerfile-gw", Title: "Dockerfile, best practice, frontend image", Kind: kindBuildKit, Dockerfile: "dockerfiles/bestpractice.Dockerfile", Image: true, Gateway: true, Control: true,
+		Scenarios: warmScenarios, Flags: fmt.Sprintf(flagsDF, "dockerfile-gw")},
+	// go-app on a new buildkitd without the previous job's cache: the
+	// baseline of the ephemeral scenario.
+	{ID: "goapp-cold", Title: "go-app, no cache import", Kind: kindBuildKit, Image: true, Scenarios: onlyEphemeral, NoCacheImport: true, Flags: flagsGoApp},
+}
+
+var defaultContenderIDs = func() string {
+	ids := make([]string, len(allContenders))
+	for i, c := range allContenders {
+		ids[i] = c.ID
+	}
+	return strings.Join(ids, ",")
+}()
 
 func contenderByID(id string) (Contender, bool) {
 	for _, c := range allContenders {

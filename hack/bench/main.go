@@ -4,6 +4,12 @@
 // JSON file with the same figures, a per-vertex breakdown of BuildKit builds
 // and a chart drawn from the JSON.
 //
+// Every contender builds with the same go build flags (-trimpath, -ldflags
+// "-s -w", CGO_ENABLED=0), and the tables say what each binary's build
+// information confirms. The ephemeral scenario (ephemeral.go) runs every
+// build on a new, empty buildkitd that imports the previous build's
+// exported cache, like a hosted CI runner.
+//
 // It is run by hack/bench/bench.sh (`make bench`), which starts the
 // benchmark's own buildkitd and buildx builder and passes their addresses:
 //

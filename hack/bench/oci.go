@@ -5,11 +5,14 @@ import (
 	"bufio"
 	"bytes"
 	"compress/gzip"
+	"debug/buildinfo"
+	"debug/elf"
 	"encoding/json"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 )
 
@@ -167,8 +170,77 @@ func scanLayer(dir string, l ociDescriptor, img *Image) error {
 		img.Files++
 		if n == 4 && bytes.Equal(head[:], []byte("\x7fELF")) {
 			img.BinaryBytes += h.Size
+			if h.Size > img.goBin {
+				b, err := io.ReadAll(io.MultiReader(bytes.NewReader(head[:]), tr))
+				if err != nil {
+					return err
+				}
+				if gb, err := goBuild(bytes.NewReader(b)); err == nil {
+					img.GoBuild, img.goBin = gb, h.Size
+				}
+			}
 		} else {
 			img.BesidesBinaryBytes += h.Size
 		}
 	}
+}
+
+// goBuild describes how a Go binary was built, from the binary itself: the
+// settings of its build information as `go version -m` prints them
+// (CGO_ENABLED, -trimpath, -tags, ...; without GOOS, GOARCH, the compiler,
+// the default build mode and VCS stamps) and whether it has a symbol table
+// and DWARF. The go command leaves -ldflags out of the build information
+// of a -trimpath build, so -s and -w are read from the ELF sections.
+func goBuild(r io.ReaderAt) (string, error) {
+	bi, err := buildinfo.Read(r)
+	if err != nil {
+		return "", err
+	}
+	var parts []string
+	for _, s := range bi.Settings {
+		switch {
+		case s.Key == "GOOS", s.Key == "GOARCH", s.Key == "-compiler", s.Key == "DefaultGODEBUG",
+			s.Key == "-buildmode" && s.Value == "exe", strings.HasPrefix(s.Key, "vcs"):
+			continue
+		}
+		v := s.Value
+		if strings.ContainsAny(v, " \t\"'") {
+			v = strconv.Quote(v)
+		}
+		parts = append(parts, s.Key+"="+v)
+	}
+	f, err := elf.NewFile(r)
+	if err != nil {
+		return "", err
+	}
+	var symtab, dwarf bool
+	for _, sec := range f.Sections {
+		switch {
+		case sec.Name == ".symtab":
+			symtab = true
+		case strings.HasPrefix(sec.Name, ".debug_"), strings.HasPrefix(sec.Name, ".zdebug_"):
+			dwarf = true
+		}
+	}
+	switch {
+	case !symtab && !dwarf:
+		parts = append(parts, "stripped (no symbol table, no DWARF: -s -w)")
+	case symtab && dwarf:
+		parts = append(parts, "NOT stripped (symbol table and DWARF)")
+	case symtab:
+		parts = append(parts, "symbol table, no DWARF (-w only)")
+	default:
+		parts = append(parts, "DWARF, no symbol table (-s only)")
+	}
+	return strings.Join(parts, " "), nil
+}
+
+// binaryGoBuild is goBuild of a binary file.
+func binaryGoBuild(file string) (string, error) {
+	f, err := os.Open(file)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	return goBuild(f)
 }

@@ -51,10 +51,13 @@ type RunConfig struct {
 	Output   string     `json:"output"`
 	Frontend string     `json:"frontend"`
 	// DockerfileFrontend is the image of the dockerfile-gw control.
-	DockerfileFrontend string   `json:"dockerfile_frontend,omitempty"`
-	KoBase             string   `json:"ko_base"`
-	GoModDep           string   `json:"gomod_dependency"`
-	Notes              []string `json:"notes"`
+	DockerfileFrontend string `json:"dockerfile_frontend,omitempty"`
+	KoBase             string `json:"ko_base"`
+	GoModDep           string `json:"gomod_dependency"`
+	// Flags is how every contender calls go build (Contender.Flags
+	// holds each one's; Result.GoBuild what its binary says).
+	Flags string   `json:"flags"`
+	Notes []string `json:"notes"`
 }
 
 // LoadSample is /proc/loadavg at a point of the run, to show concurrent load.
@@ -83,6 +86,16 @@ type Result struct {
 	RatioDockerfile float64 `json:"ratio_to_dockerfile"`
 	RatioKo         float64 `json:"ratio_to_ko"`
 	Image           *Image  `json:"image,omitempty"`
+	// GoBuild is the go build settings recorded in the linux/amd64
+	// binary's build information (CGO_ENABLED, -trimpath, -ldflags, ...).
+	GoBuild string `json:"go_build,omitempty"`
+	// The ephemeral scenario's caches, per run: CacheImportBytes is what
+	// the timed run started from (the --cache-to directory of the
+	// preparation build, du -sb; ko: its .tar.gz of GOCACHE and
+	// GOMODCACHE), CacheExportBytes the --cache-to directory the timed
+	// build wrote (0 for ko, which saves nothing).
+	CacheImportBytes []int64 `json:"cache_import_bytes,omitempty"`
+	CacheExportBytes []int64 `json:"cache_export_bytes,omitempty"`
 }
 
 func (r Result) key() key { return key{r.App, r.Scenario, r.Platforms, r.Contender} }
@@ -99,6 +112,10 @@ type Image struct {
 	// (uncompressed): CA bundle, time zones, passwd, ...
 	BesidesBinaryBytes int64 `json:"besides_binary_bytes"`
 	Files              int   `json:"files"`
+	// GoBuild is the go build settings of the largest Go binary (see
+	// goBuildSettings).
+	GoBuild string `json:"go_build,omitempty"`
+	goBin   int64
 }
 
 func median(xs []float64) float64 {
@@ -112,6 +129,14 @@ func median(xs []float64) float64 {
 		return s[n/2]
 	}
 	return (s[n/2-1] + s[n/2]) / 2
+}
+
+func medianBytes(xs []int64) int64 {
+	f := make([]float64, len(xs))
+	for i, x := range xs {
+		f[i] = float64(x)
+	}
+	return int64(median(f))
 }
 
 func minMax(xs []float64) (lo, hi float64) {

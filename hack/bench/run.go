@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -13,23 +14,27 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 )
 
 // Defaults of the run counts and skips; -runs and -skip add to them (later
-// rules win). They keep `make bench` under about an hour on 2 cores.
-// Five timed runs of every warm scenario, fewer where a run costs a full
-// compile (naive: no cache; QEMU: emulated), one cold run; together about an
-// hour on 2 cores.
+// rules win). Five timed runs of every warm scenario, fewer where a run
+// costs a full compile (naive: no cache; QEMU: emulated), one cold run:
+// together about half an hour on 2 cores. Three runs of the ephemeral
+// scenario add about 40 minutes (estimated from the cold builds: each run is
+// about seven cold-daemon builds, the preparations included).
 var defaultRuns = strings.Join([]string{
 	"cold=1", "nochange=5", "oneline=5", "gomod=5",
 	"*/oneline/*/naive=2", "*/gomod/*/naive=2",
 	"*/oneline/*/qemu=3", "*/gomod/*/qemu=3",
 	"grpc/oneline/*/qemu=2", "grpc/gomod/*/qemu=2",
 	"grpc/cold/amd64+arm64/qemu=0",
+	"ephemeral=3",
 }, ",")
 
 // zeroRunNotes explain in the table why a default rule leaves a key out.
@@ -90,9 +95,62 @@ import ` + depImport + `
 var _ = pkgerrors.New("bench")
 `)
 
+// commonFlags is how every contender calls go build (Contender.Flags has
+// each one's command).
+const commonFlags = `CGO_ENABLED=0 go build -trimpath -ldflags="-s -w ..." for every contender: ` +
+	`go-app by its defaults, which the bench's copy of go-app.yaml states (build.strip, build.trimpath, build.cgo); ` +
+	`the Dockerfiles in their RUN line, with -X main.benchContender=ID after -s -w; ` +
+	`ko through the bench's .ko.yaml (defaultLdflags: [-s, -w]; -trimpath and CGO_ENABLED=0 are ko's defaults); ` +
+	`the host go build on its command line`
+
+// outputNote is what every contender writes.
+const outputNote = "BuildKit contenders: docker buildx build --output type=oci,dest=DIR,tar=false --provenance=false --sbom=false; " +
+	"ko: ko build --push=false --oci-layout-path DIR --sbom=none; host: go build -o DIR per platform. " +
+	"Ephemeral scenario: the same, on a new buildkitd with an empty state directory for every build, " +
+	"with --cache-from type=local,src=DIR (the preparation's --cache-to) and --cache-to type=local,dest=DIR2,mode=max; " +
+	"ko: GOCACHE and GOMODCACHE restored from a .tar.gz"
+
+// goAppBuild is appended to the bench's copy of each app's go-app.yaml: the
+// flags every contender builds with, go-app's defaults, stated.
+const goAppBuild = `
+# Added by the go-app benchmark: the go build flags of every contender
+# (go-app's defaults, stated).
+build:
+  strip: true    # -ldflags "-s -w"
+  trimpath: true # -trimpath
+  cgo: false     # CGO_ENABLED=0
+`
+
+// koConfig is the .ko.yaml of every ko build (KO_CONFIG_PATH).
+const koConfig = `# Written by the go-app benchmark: ko builds with the go build flags of
+# every other contender. -trimpath and CGO_ENABLED=0 are ko's defaults.
+defaultLdflags:
+  - -s
+  - -w
+`
+
+// stateBuildFlags appends goAppBuild to a go-app.yaml without a build
+// section.
+func stateBuildFlags(file string) error {
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return err
+	}
+	if regexp.MustCompile(`(?m)^build:`).Match(b) {
+		return fmt.Errorf("%s has a build section: the bench sets its own (strip, trimpath, cgo), so that every contender builds with the same flags", file)
+	}
+	if len(b) > 0 && b[len(b)-1] != '\n' {
+		b = append(b, '\n')
+	}
+	return os.WriteFile(file, append(b, goAppBuild...), 0o644)
+}
+
 type runner struct {
 	repo, state, addr, buildctl, builder, frontend, koBin, koBase, out string
 	dfFrontend                                                         string
+	// The ephemeral scenario's throwaway daemons: the bench daemon's
+	// buildkitd binary, and the directory of their sockets.
+	buildkitd, sockDir string
 
 	apps       []App
 	psets      []PlatformSet
@@ -106,6 +164,8 @@ type runner struct {
 	logDir  string // rawjson progress of every BuildKit build
 	session string // makes every edit of this run unique
 	seq     int
+	koConf  string // the .ko.yaml of every ko build (KO_CONFIG_PATH)
+	ephSeq  int    // throwaway daemons started
 
 	copies map[string]*appCopy
 	traces map[key][]*trace
@@ -138,10 +198,12 @@ func cmdRun(ctx context.Context, args []string) error {
 	fl.StringVar(&r.koBase, "ko-base", "", "ko's base image (KO_DEFAULTBASEIMAGE)")
 	fl.StringVar(&r.out, "out", "", "directory for results.json and results.md")
 	fl.StringVar(&r.dfFrontend, "dockerfile-frontend", "", "BuildKit's Dockerfile frontend as an image, pinned by digest (for contender dockerfile-gw)")
+	fl.StringVar(&r.buildkitd, "buildkitd", "buildkitd", "buildkitd binary of the ephemeral scenario's throwaway daemons (the bench daemon's)")
+	fl.StringVar(&r.sockDir, "sock-dir", "/run/go-app-bench", "directory of the throwaway daemons' sockets")
 	apps := fl.String("apps", "hello,grpc", "apps to build (hello, grpc)")
 	psets := fl.String("platforms", "amd64,amd64+arm64", "platform sets (amd64, amd64+arm64)")
-	scenarios := fl.String("scenarios", strings.Join(allScenarios, ","), "scenarios (cold, nochange, oneline, gomod)")
-	contenders := fl.String("contenders", "goapp,dockerfile,naive,qemu,ko,host,dockerfile-gw", "contenders")
+	scenarios := fl.String("scenarios", strings.Join(allScenarios, ","), "scenarios ("+strings.Join(allScenarios, ", ")+")")
+	contenders := fl.String("contenders", defaultContenderIDs, "contenders")
 	runs := fl.String("runs", os.Getenv("BENCH_RUNS"), "run counts added to the defaults ("+defaultRuns+
 		"): PATTERN=N,... where PATTERN is a scenario or APP/SCENARIO/PLATFORMS/CONTENDER with * wildcards; the last match wins (env BENCH_RUNS)")
 	skip := fl.String("skip", defaultSkip, "PATTERN[=reason],... to leave out (replaces the default list), or none")
@@ -231,6 +293,16 @@ func (r *runner) run(ctx context.Context, command string) (err error) {
 	defer os.RemoveAll(r.work)
 	r.traces = map[key][]*trace{}
 	r.copies = map[string]*appCopy{}
+	r.koConf = filepath.Join(r.work, "ko", ".ko.yaml")
+	if err := os.MkdirAll(filepath.Dir(r.koConf), 0o755); err != nil {
+		return err
+	}
+	if err := os.WriteFile(r.koConf, []byte(koConfig), 0o644); err != nil {
+		return err
+	}
+	if contains(r.scenarios, scEphemeral) {
+		r.cleanStaleDaemons()
+	}
 	r.rs = &Results{
 		Started:      r.t0.UTC(),
 		Machine:      r.machine(ctx),
@@ -242,12 +314,16 @@ func (r *runner) run(ctx context.Context, command string) (err error) {
 			Command:            command,
 			Runs:               r.runRules,
 			Skips:              r.skipRules,
-			Output:             "BuildKit contenders: docker buildx build --output type=oci,dest=DIR,tar=false --provenance=false --sbom=false; ko: ko build --push=false --oci-layout-path DIR --sbom=none; host: go build -o DIR per platform",
+			Output:             outputNote,
 			Frontend:           r.frontend,
 			DockerfileFrontend: r.dfFrontend,
 			KoBase:             r.koBase,
 			GoModDep:           depModule + " (" + strings.Join(depVersions, ", ") + "; one version per run)",
+			Flags:              commonFlags,
 		},
+	}
+	if contains(r.scenarios, scEphemeral) {
+		r.rs.Config.Notes = append(r.rs.Config.Notes, ephemeralNote)
 	}
 	if out, err := runCmd(ctx, r.repo, nil, "git", "rev-parse", "HEAD"); err == nil {
 		r.rs.Config.Commit = strings.TrimSpace(out)
@@ -310,6 +386,9 @@ func (r *runner) prepareApp(ctx context.Context, a App) error {
 		return err
 	}
 	if err := os.WriteFile(filepath.Join(dir, a.Main, editFile), editSource("base"), 0o644); err != nil {
+		return err
+	}
+	if err := stateBuildFlags(filepath.Join(dir, "go-app.yaml")); err != nil {
 		return err
 	}
 	n := 0
@@ -390,7 +469,7 @@ func (r *runner) active(a App, p PlatformSet, sc string) []Contender {
 	var out []Contender
 	for _, c := range r.contenders {
 		k := key{a.Name, sc, p.Name, c.ID}
-		if skipReason(r.skipRules, k) != "" || runsFor(r.runRules, k) == 0 {
+		if !c.runsIn(sc) || skipReason(r.skipRules, k) != "" || runsFor(r.runRules, k) == 0 {
 			continue
 		}
 		out = append(out, c)
@@ -399,17 +478,26 @@ func (r *runner) active(a App, p PlatformSet, sc string) []Contender {
 }
 
 // block runs every scenario of one app and platform set. It starts from
-// empty caches, so that blocks do not depend on each other.
+// empty caches, so that blocks do not depend on each other (the ephemeral
+// scenario uses none of them: it starts a new daemon for every build).
 func (r *runner) block(ctx context.Context, a App, p PlatformSet) error {
 	c := r.copies[a.Name]
-	r.logf("==== %s, %s: resetting all caches", a.Name, p.Name)
-	if err := r.resetAll(ctx); err != nil {
-		return err
+	if slices.ContainsFunc(r.scenarios, func(sc string) bool { return sc != scEphemeral }) {
+		r.logf("==== %s, %s: resetting all caches", a.Name, p.Name)
+		if err := r.resetAll(ctx); err != nil {
+			return err
+		}
+	} else {
+		r.logf("==== %s, %s", a.Name, p.Name)
 	}
 	baseNonce := "base-" + r.session
 	for _, sc := range r.scenarios {
-		// Results, skipped ones included, in contender order.
+		// Results, skipped ones included, in contender order; none for a
+		// contender that does not take part in the scenario.
 		for _, ct := range r.contenders {
+			if !ct.runsIn(sc) {
+				continue
+			}
 			k := key{a.Name, sc, p.Name, ct.ID}
 			res := Result{App: a.Name, Scenario: sc, Platforms: p.Name, Contender: ct.ID}
 			if why := skipReason(r.skipRules, k); why != "" {
@@ -482,6 +570,12 @@ func (r *runner) block(ctx context.Context, a App, p PlatformSet) error {
 				}
 				r.round(ctx, a, p, sc, active, i)
 			}
+		case scEphemeral:
+			for i := 0; i < maxRuns; i++ {
+				if err := r.ephemeralRound(ctx, a, p, active, i); err != nil {
+					return err
+				}
+			}
 		}
 		r.load(a.Name + " " + p.Name + " " + sc + " end")
 	}
@@ -503,7 +597,7 @@ func (r *runner) round(ctx context.Context, a App, p PlatformSet, sc string, act
 			continue // it failed before: do not spend time on it again
 		}
 		load := load1()
-		b, err := r.build(ctx, a, p, ct, fmt.Sprintf("%s-%d", sc, i+1), true)
+		b, err := r.build(ctx, a, p, ct, fmt.Sprintf("%s-%d", sc, i+1), buildOpts{inspect: true})
 		if err != nil {
 			res.Error = err.Error()
 			r.rs.Errors = append(r.rs.Errors, k.String()+": "+err.Error())
@@ -518,6 +612,9 @@ func (r *runner) round(ctx context.Context, a App, p PlatformSet, sc string, act
 		if b.image != nil {
 			res.Image = b.image
 		}
+		if b.goBuild != "" {
+			res.GoBuild = b.goBuild
+		}
 		r.logf("%-5s %-11s %-8s %-10s run %d/%d %7.2fs", a.Name, p.Name, sc, ct.ID, i+1, n, b.seconds)
 	}
 }
@@ -527,7 +624,7 @@ func (r *runner) round(ctx context.Context, a App, p PlatformSet, sc string, act
 func (r *runner) prime(ctx context.Context, a App, p PlatformSet, active []Contender) {
 	for _, ct := range active {
 		t := time.Now()
-		if _, err := r.build(ctx, a, p, ct, "prime", false); err != nil {
+		if _, err := r.build(ctx, a, p, ct, "prime", buildOpts{}); err != nil {
 			r.logf("%-5s %-11s prime    %-10s FAILED: %v", a.Name, p.Name, ct.ID, err)
 			continue
 		}
@@ -589,6 +686,22 @@ type buildResult struct {
 	seconds float64
 	trace   *trace
 	image   *Image
+	goBuild string // goBuild of the linux/amd64 binary (with inspect)
+}
+
+// buildOpts are the ways a build differs from the warm scenarios' builds.
+type buildOpts struct {
+	// inspect measures the image and reads the binary's build settings.
+	inspect bool
+	// builder is the buildx builder of BuildKit contenders (default: the
+	// bench's); buildArgs are more arguments of docker buildx build.
+	builder   string
+	buildArgs []string
+	// goCache and goModCache replace the dedicated caches of ko and of the
+	// host go build.
+	goCache, goModCache string
+	// before are commands run, and timed, before the build itself.
+	before [][]string
 }
 
 func (r *runner) cacheDir(contender, what string) string {
@@ -597,7 +710,7 @@ func (r *runner) cacheDir(contender, what string) string {
 
 // build runs one build of the app copy's current state; only the command
 // itself is timed.
-func (r *runner) build(ctx context.Context, a App, p PlatformSet, ct Contender, label string, inspect bool) (*buildResult, error) {
+func (r *runner) build(ctx context.Context, a App, p PlatformSet, ct Contender, label string, o buildOpts) (*buildResult, error) {
 	c := r.copies[a.Name]
 	out := filepath.Join(r.work, "out")
 	if err := removeAll(out); err != nil {
@@ -606,14 +719,22 @@ func (r *runner) build(ctx context.Context, a App, p PlatformSet, ct Contender, 
 	ctx, cancel := context.WithTimeout(ctx, 45*time.Minute)
 	defer cancel()
 
+	builder := cmp.Or(o.builder, r.builder)
+	goCache := cmp.Or(o.goCache, r.cacheDir(ct.ID, "gocache"))
+	goModCache := cmp.Or(o.goModCache, r.cacheDir(ct.ID, "gomodcache"))
+
 	var cmds []*exec.Cmd
+	for _, argv := range o.before {
+		cmds = append(cmds, exec.CommandContext(ctx, argv[0], argv[1:]...))
+	}
 	var progressFile string
 	switch ct.Kind {
 	case kindBuildKit:
-		args := []string{"buildx", "build", "--builder", r.builder, "--progress=rawjson",
+		args := []string{"buildx", "build", "--builder", builder, "--progress=rawjson",
 			"--provenance=false", "--sbom=false",
 			"--platform", strings.Join(p.Platforms, ","),
 			"--output", "type=oci,dest=" + out + ",tar=false"}
+		args = append(args, o.buildArgs...)
 		switch {
 		case ct.Dockerfile == "":
 			args = append(args, "-f", filepath.Join(c.dir, "go-app.yaml"), "--build-arg", "BUILDKIT_SYNTAX="+r.frontend)
@@ -634,15 +755,15 @@ func (r *runner) build(ctx context.Context, a App, p PlatformSet, ct Contender, 
 		cmd := exec.CommandContext(ctx, r.koBin, "build", "--push=false", "--oci-layout-path", out,
 			"--platform", strings.Join(p.Platforms, ","), "--sbom=none", "--bare", a.Main)
 		cmd.Dir = c.dir
-		cmd.Env = append(goEnv(r.cacheDir("ko", "gocache"), r.cacheDir("ko", "gomodcache")),
-			"KO_DOCKER_REPO=localhost:5000/go-app-bench/ko", "KO_DEFAULTBASEIMAGE="+r.koBase)
+		cmd.Env = append(goEnv(goCache, goModCache),
+			"KO_DOCKER_REPO=localhost:5000/go-app-bench/ko", "KO_DEFAULTBASEIMAGE="+r.koBase, "KO_CONFIG_PATH="+r.koConf)
 		cmds = append(cmds, cmd)
 	case kindHost:
 		for _, pl := range p.Platforms {
 			os_, arch, _ := strings.Cut(pl, "/")
-			cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-o", filepath.Join(out, os_+"-"+arch, "app"), a.Main)
+			cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-ldflags=-s -w", "-o", filepath.Join(out, os_+"-"+arch, "app"), a.Main)
 			cmd.Dir = c.dir
-			cmd.Env = append(goEnv(r.cacheDir("host", "gocache"), r.cacheDir("host", "gomodcache")), "GOOS="+os_, "GOARCH="+arch)
+			cmd.Env = append(goEnv(goCache, goModCache), "GOOS="+os_, "GOARCH="+arch)
 			cmds = append(cmds, cmd)
 		}
 	}
@@ -677,12 +798,19 @@ func (r *runner) build(ctx context.Context, a App, p PlatformSet, ct Contender, 
 		}
 		res.trace = tr
 	}
-	if inspect && ct.Image {
+	if o.inspect && ct.Image {
 		img, err := inspectLayout(out, "linux/amd64")
 		if err != nil {
 			return nil, fmt.Errorf("inspecting the image of %s: %w", ct.ID, err)
 		}
-		res.image = img
+		res.image, res.goBuild = img, img.GoBuild
+	}
+	if o.inspect && ct.Kind == kindHost && slices.Contains(p.Platforms, "linux/amd64") {
+		gb, err := binaryGoBuild(filepath.Join(out, "linux-amd64", "app"))
+		if err != nil {
+			return nil, fmt.Errorf("reading the build information of %s's binary: %w", ct.ID, err)
+		}
+		res.goBuild = gb
 	}
 	return res, nil
 }

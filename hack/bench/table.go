@@ -141,7 +141,8 @@ func renderMarkdown(rs *Results) string {
 				}
 			}
 		}
-		p("\n")
+		p("\n%s\n\n", flagsLine(rs, a.Name, nil))
+		renderEphemeral(&b, rs, a)
 	}
 	renderTargets(&b, rs)
 	renderBreakdowns(&b, rs)
@@ -210,7 +211,94 @@ func renderTargets(b *strings.Builder, rs *Results) {
 			p("| ≤ 3 layers | %s | linux/amd64 | %d | 3 | | %s |\n", a.Name, img.Layers, verdict(img.Layers <= 3))
 		}
 	}
-	p("\n")
+	p("\n%s\n\n", flagsLine(rs, "", []string{"goapp", "dockerfile", "ko", "qemu"}))
+}
+
+// flagsLine says how the contenders (ids, or all that have results) called
+// go build, for the results of app (or of all apps): as configured, and
+// what their linux/amd64 binaries' build information and ELF sections say.
+func flagsLine(rs *Results, app string, ids []string) string {
+	var parts []string
+	for _, c := range rs.Contenders {
+		if ids != nil && !contains(ids, c.ID) {
+			continue
+		}
+		var seen []string
+		ran := false
+		for _, r := range rs.Results {
+			if r.Contender != c.ID || (app != "" && r.App != app) || r.Skipped != "" {
+				continue
+			}
+			ran = ran || len(r.Runs) > 0 || r.Error != ""
+			if r.GoBuild != "" && !contains(seen, r.GoBuild) {
+				seen = append(seen, r.GoBuild)
+			}
+		}
+		if !ran {
+			continue
+		}
+		flags := c.Flags
+		if flags == "" {
+			flags = "not recorded"
+		}
+		binary := "not read"
+		if len(seen) > 0 {
+			binary = "`" + strings.Join(seen, "` / `") + "`"
+		}
+		parts = append(parts, fmt.Sprintf("%s `%s` (binary: %s)", c.Title, flags, binary))
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "go build flags, as configured (and what the linux/amd64 binary's build information and ELF sections say): " + strings.Join(parts, "; ") + "."
+}
+
+// renderEphemeral shows the caches of the ephemeral scenario of app: what
+// each timed run started from and what it exported.
+func renderEphemeral(b *strings.Builder, rs *Results, a App) {
+	p := func(format string, a ...any) { fmt.Fprintf(b, format, a...) }
+	var rows []*Result
+	for _, ps := range rs.PlatformSets {
+		for _, c := range rs.Contenders {
+			if r := rs.find(key{a.Name, scEphemeral, ps.Name, c.ID}); r != nil && r.Skipped == "" {
+				rows = append(rows, r)
+			}
+		}
+	}
+	if len(rows) == 0 {
+		return
+	}
+	p("### %s: ephemeral runner, caches\n\n", a.Name)
+	p("Each run uses a new, empty buildkitd (ko: new, empty GOCACHE and GOMODCACHE); see the note below. ")
+	p("\"cache restored\" is the size of what the timed build started from: the preparation's `--cache-to type=local,mode=max` directory ")
+	p("(du -sb), for ko the .tar.gz of GOCACHE and GOMODCACHE; \"cache exported\" is the `--cache-to` directory the timed build wrote. Medians over the runs.\n\n")
+	p("| platforms | contender | runs | median | min–max | × Dockerfile | × ko | cache restored | cache exported |\n")
+	p("|---|---|--:|--:|--:|--:|--:|--:|--:|\n")
+	for _, r := range rows {
+		name := contenderTitle(rs, r.Contender)
+		if r.Contender == "goapp" {
+			name = "**" + name + "**"
+		}
+		if r.Error != "" {
+			p("| %s | %s | %d | FAILED | | | | | |\n", r.Platforms, name, len(r.Runs))
+			continue
+		}
+		imp, exp := "–", "–"
+		if len(r.CacheImportBytes) > 0 && medianBytes(r.CacheImportBytes) > 0 {
+			imp = bytesStr(medianBytes(r.CacheImportBytes))
+		}
+		if len(r.CacheExportBytes) > 0 && medianBytes(r.CacheExportBytes) > 0 {
+			exp = bytesStr(medianBytes(r.CacheExportBytes))
+		}
+		p("| %s | %s | %d | %s | %s–%s | %s | %s | %s | %s |\n", r.Platforms, name, len(r.Runs),
+			secs(r.Median), secs(r.Min), secs(r.Max), ratio(r.RatioDockerfile), ratio(r.RatioKo), imp, exp)
+	}
+	var ids []string
+	for _, r := range rows {
+		ids = append(ids, r.Contender)
+	}
+	p("\n%s\n\n", flagsLine(rs, a.Name, ids))
+	p("%s\n\n", ephemeralNote)
 }
 
 // renderBreakdowns shows, for go-app and the best-practice Dockerfile (with
@@ -220,7 +308,7 @@ func renderBreakdowns(b *strings.Builder, rs *Results) {
 	p := func(format string, a ...any) { fmt.Fprintf(b, format, a...) }
 	var shown bool
 	for _, a := range rs.Apps {
-		for _, sc := range []string{scCold, scNoChange, scOneLine} {
+		for _, sc := range []string{scCold, scNoChange, scOneLine, scEphemeral} {
 			for _, c := range []string{"goapp", "dockerfile", "dockerfile-gw"} {
 				var bd *Breakdown
 				for i := range rs.Breakdowns {
@@ -254,7 +342,7 @@ func renderBreakdowns(b *strings.Builder, rs *Results) {
 					}
 					p("| %s | %s | %.0f | %.0f |\n", name, cached, v.StartMs, v.DurationMs)
 				}
-				p("\n")
+				p("\n%s\n\n", flagsLine(rs, a.Name, []string{c}))
 			}
 		}
 	}

@@ -15,7 +15,9 @@ WORKDIR /src
 ARG BENCH_CONTENDER=naive
 COPY . .
 ARG TARGETOS TARGETARCH MAIN=.
-RUN CGO_ENABLED=0 GOOS=$TARGETOS GOARCH=$TARGETARCH go build -trimpath -ldflags="-X main.benchContender=$BENCH_CONTENDER" -o /out/app "$MAIN"
+# Bench only: every contender builds with the same flags, go-app's defaults:
+# -trimpath, -ldflags "-s -w" (no symbol table, no DWARF), CGO_ENABLED=0.
+RUN CGO_ENABLED=0 GOOS=$TARGETOS GOARCH=$TARGETARCH go build -trimpath -ldflags="-s -w -X main.benchContender=$BENCH_CONTENDER" -o /out/app "$MAIN"
 
 FROM scratch
 COPY --from=build /out/app /app

@@ -16,11 +16,13 @@ RUN --mount=type=bind,source=go.mod,target=go.mod \
     --mount=type=cache,id=bench-qemu-gomodcache,target=/go/pkg/mod \
     go mod download
 ARG TARGETOS TARGETARCH MAIN=.
+# Bench only: every contender builds with the same flags, go-app's defaults:
+# -trimpath, -ldflags "-s -w" (no symbol table, no DWARF), CGO_ENABLED=0.
 RUN --mount=type=bind,target=. \
     --mount=type=cache,id=bench-qemu-gomodcache,target=/go/pkg/mod \
     --mount=type=cache,id=bench-qemu-gocache,target=/root/.cache/go-build \
     CGO_ENABLED=0 GOOS=$TARGETOS GOARCH=$TARGETARCH \
-    go build -trimpath -ldflags="-X main.benchContender=$BENCH_CONTENDER" -o /out/app "$MAIN"
+    go build -trimpath -ldflags="-s -w -X main.benchContender=$BENCH_CONTENDER" -o /out/app "$MAIN"
 
 FROM scratch
 COPY --from=build /etc/ssl/certs/ca-certificates.crt /etc/ssl/certs/ca-certificates.crt
