@@ -170,26 +170,13 @@ func Seed(src, dst, idFile, seededIn string) (SeedStats, error) {
 
 // copyFileAtomic copies src to dst through a temporary file next to dst.
 func copyFileAtomic(src, dst string) (int64, error) {
-	in, err := os.Open(src)
-	if err != nil {
-		return 0, err
-	}
-	defer in.Close()
-	info, err := in.Stat()
-	if err != nil {
-		return 0, err
-	}
 	tmp, err := os.CreateTemp(filepath.Dir(dst), ".go-app-seed-*")
 	if err != nil {
 		return 0, err
 	}
-	n, err := io.Copy(tmp, in)
-	if err == nil {
-		err = tmp.Chmod(info.Mode().Perm())
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
+	tmp.Close()
+	os.Remove(tmp.Name()) // copyFile creates it afresh, with src's mode
+	n, err := copyFile(src, tmp.Name())
 	if err == nil {
 		err = os.Rename(tmp.Name(), dst)
 	}
