@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -100,7 +101,7 @@ func TestEphemeralRunner(t *testing.T) {
 			}
 			checkPlatforms(t, imgs, platforms)
 			for _, img := range imgs {
-				if !contains(tc.run, img.Platform.String()) {
+				if !slices.Contains(tc.run, img.Platform.String()) {
 					continue
 				}
 				// -h: the flag package prints the usage and exits 0.
@@ -111,15 +112,6 @@ func TestEphemeralRunner(t *testing.T) {
 			}
 		})
 	}
-}
-
-func contains(list []string, s string) bool {
-	for _, l := range list {
-		if l == s {
-			return true
-		}
-	}
-	return false
 }
 
 // treeSize is the size of the regular files under dir.

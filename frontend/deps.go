@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path"
+	"sync"
 	"time"
 
 	"github.com/goappfrontend/go-app/internal/imports"
@@ -54,7 +55,7 @@ func newDependencyScan(ctx context.Context, c client.Client, buildCtx llb.State,
 	if err != nil || ref == nil {
 		return nil
 	}
-	return &dependencyScan{fsys: refFS{ctx: ctx, ref: ref}, modPath: modPath, spec: s}
+	return &dependencyScan{fsys: &refFS{ctx: ctx, ref: ref, files: map[string][]byte{}, dirs: map[string][]fs.DirEntry{}, stats: map[string]fs.FileInfo{}}, modPath: modPath, spec: s}
 }
 
 // forPlatform returns the dependencies of the binaries on p.
@@ -76,9 +77,15 @@ func (d *dependencyScan) forPlatform(p ocispecs.Platform) []string {
 }
 
 // refFS is a gateway reference as an fs.FS (read-only, what go/build needs).
+// It keeps what it read, so that the scans of the other target platforms
+// read nothing again through the gateway.
 type refFS struct {
-	ctx context.Context
-	ref client.Reference
+	ctx   context.Context
+	ref   client.Reference
+	mu    sync.Mutex
+	files map[string][]byte
+	dirs  map[string][]fs.DirEntry
+	stats map[string]fs.FileInfo
 }
 
 // refPath is an fs.FS name as a path in the reference.
@@ -89,33 +96,52 @@ func refPath(name string) string {
 	return name
 }
 
-func (f refFS) Stat(name string) (fs.FileInfo, error) {
+func (f *refFS) Stat(name string) (fs.FileInfo, error) {
 	if !fs.ValidPath(name) {
 		return nil, &fs.PathError{Op: "stat", Path: name, Err: fs.ErrInvalid}
+	}
+	f.mu.Lock()
+	fi, ok := f.stats[name]
+	f.mu.Unlock()
+	if ok {
+		return fi, nil
 	}
 	st, err := f.ref.StatFile(f.ctx, client.StatRequest{Path: refPath(name)})
 	if err != nil {
 		return nil, &fs.PathError{Op: "stat", Path: name, Err: fs.ErrNotExist}
 	}
-	return statInfo{st}, nil
+	fi = statInfo{st}
+	f.mu.Lock()
+	f.stats[name] = fi
+	f.mu.Unlock()
+	return fi, nil
 }
 
-func (f refFS) ReadDir(name string) ([]fs.DirEntry, error) {
+func (f *refFS) ReadDir(name string) ([]fs.DirEntry, error) {
 	if !fs.ValidPath(name) {
 		return nil, &fs.PathError{Op: "readdir", Path: name, Err: fs.ErrInvalid}
+	}
+	f.mu.Lock()
+	out, ok := f.dirs[name]
+	f.mu.Unlock()
+	if ok {
+		return out, nil
 	}
 	sts, err := f.ref.ReadDir(f.ctx, client.ReadDirRequest{Path: refPath(name)})
 	if err != nil {
 		return nil, &fs.PathError{Op: "readdir", Path: name, Err: fs.ErrNotExist}
 	}
-	out := make([]fs.DirEntry, 0, len(sts))
+	out = make([]fs.DirEntry, 0, len(sts))
 	for _, st := range sts {
 		out = append(out, fs.FileInfoToDirEntry(statInfo{st}))
 	}
+	f.mu.Lock()
+	f.dirs[name] = out
+	f.mu.Unlock()
 	return out, nil
 }
 
-func (f refFS) Open(name string) (fs.File, error) {
+func (f *refFS) Open(name string) (fs.File, error) {
 	fi, err := f.Stat(name)
 	if err != nil {
 		return nil, err
@@ -123,9 +149,16 @@ func (f refFS) Open(name string) (fs.File, error) {
 	if !fi.Mode().IsRegular() {
 		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrInvalid}
 	}
-	dt, err := f.ref.ReadFile(f.ctx, client.ReadRequest{Filename: name, Range: &client.FileRange{Length: maxSourceRead}})
-	if err != nil {
-		return nil, &fs.PathError{Op: "open", Path: name, Err: err}
+	f.mu.Lock()
+	dt, ok := f.files[name]
+	f.mu.Unlock()
+	if !ok {
+		if dt, err = f.ref.ReadFile(f.ctx, client.ReadRequest{Filename: name, Range: &client.FileRange{Length: maxSourceRead}}); err != nil {
+			return nil, &fs.PathError{Op: "open", Path: name, Err: err}
+		}
+		f.mu.Lock()
+		f.files[name] = dt
+		f.mu.Unlock()
 	}
 	return &memFile{Reader: bytes.NewReader(dt), info: fi}, nil
 }
