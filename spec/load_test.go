@@ -701,3 +701,17 @@ func FuzzLoad(f *testing.F) {
 		}
 	})
 }
+
+// build.cache_private is a bool: anything else, however large, is refused
+// at its position with a short message.
+func TestCachePrivateType(t *testing.T) {
+	for _, v := range []string{`"yes"`, strings.Repeat("x", 1<<20)} {
+		_, err := Load("go-app.yaml", []byte(yamlText("main: ./cmd/server", "build:", "  cache_private: "+v)))
+		if err == nil || !strings.Contains(err.Error(), "go-app.yaml:3:18: build.cache_private must be true or false") {
+			t.Errorf("cache_private: %.20s...: err = %.300v", v, err)
+		}
+		if err != nil && len(err.Error()) > 4096 {
+			t.Errorf("the error for a %d-byte value is %d bytes long", len(v), len(err.Error()))
+		}
+	}
+}
