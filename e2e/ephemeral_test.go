@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io/fs"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/goappfrontend/go-app/e2e/ocirun"
 	"github.com/goappfrontend/go-app/e2e/stack"
+	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 )
 
 // TestEphemeralRunner is a hosted CI runner: the medium example (grpc) is
@@ -48,6 +50,9 @@ func TestEphemeralRunner(t *testing.T) {
 		t.Logf("previous commit, --cache-to %s: %s", to, time.Since(start).Round(100*time.Millisecond))
 	}
 	t.Logf("local cache export: %.1f MB", float64(treeSize(t, localCache))/1e6)
+	// The toolchain the example's go.mod selects, golang:1.26, as the stack
+	// mirrors it.
+	toolchainLayers := imageLayers(t, env.Registry, "library/golang", "1.26", "amd64")
 
 	// The commit under test: one line of the main package changes.
 	appendFile(t, filepath.Join(dir, "cmd/server/main.go"), "\nvar ephemeralChange = \""+nonce()+"\"\n\nfunc init() { _ = ephemeralChange }\n")
@@ -73,6 +78,14 @@ func TestEphemeralRunner(t *testing.T) {
 			t.Logf("one-line change on a new builder with --cache-from %s: %s", tc.name, time.Since(start).Round(100*time.Millisecond))
 			p := parseRawProgress(t, out)
 			p.mustBeCached(t, "go mod download")
+			p.mustBeCached(t, "go toolchain layer: GOROOT without tests and docs")
+			// The go build steps run on the toolchain layer: the new
+			// builder never unpacks the toolchain image.
+			for _, l := range toolchainLayers {
+				if p.extracted[l] {
+					t.Errorf("the new builder unpacked the toolchain image's layer %s", l)
+				}
+			}
 			for _, plat := range platforms {
 				p.mustBeCached(t, "["+plat+"] go build dependencies (18 imports)")
 				build := "[" + plat + "] go build ./cmd/server"
@@ -134,15 +147,60 @@ func treeSize(t *testing.T, dir string) int64 {
 	return n
 }
 
-// rawProgress is what `--progress=rawjson` said about each vertex, by name.
+// imageLayers returns the layer digests of the image repo:tag for arch in
+// the registry at host (plain HTTP, as the local stack's registry).
+func imageLayers(t *testing.T, host, repo, tag, arch string) []string {
+	t.Helper()
+	get := func(ref string, into any) {
+		t.Helper()
+		req, err := http.NewRequest(http.MethodGet, "http://"+host+"/v2/"+repo+"/manifests/"+ref, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Accept", ocispecs.MediaTypeImageIndex+", "+ocispecs.MediaTypeImageManifest+
+			", application/vnd.docker.distribution.manifest.list.v2+json, application/vnd.docker.distribution.manifest.v2+json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("GET %s: %s", req.URL, resp.Status)
+		}
+		if err := json.NewDecoder(resp.Body).Decode(into); err != nil {
+			t.Fatalf("GET %s: %v", req.URL, err)
+		}
+	}
+	var idx ocispecs.Index
+	get(tag, &idx)
+	var layers []string
+	for _, m := range idx.Manifests {
+		if m.Platform == nil || m.Platform.Architecture != arch {
+			continue
+		}
+		var man ocispecs.Manifest
+		get(m.Digest.String(), &man)
+		for _, l := range man.Layers {
+			layers = append(layers, l.Digest.String())
+		}
+	}
+	if len(layers) == 0 {
+		t.Fatalf("%s/%s:%s has no layers for %s", host, repo, tag, arch)
+	}
+	return layers
+}
+
+// rawProgress is what `--progress=rawjson` said about each vertex, by name,
+// and which layers BuildKit unpacked (its "extracting sha256:..." lines).
 type rawProgress struct {
-	cached map[string]bool
-	logs   map[string]string
+	cached    map[string]bool
+	logs      map[string]string
+	extracted map[string]bool
 }
 
 func parseRawProgress(t *testing.T, out string) *rawProgress {
 	t.Helper()
-	p := &rawProgress{cached: map[string]bool{}, logs: map[string]string{}}
+	p := &rawProgress{cached: map[string]bool{}, logs: map[string]string{}, extracted: map[string]bool{}}
 	names := map[string]string{}
 	// The fields of BuildKit's client.SolveStatus that matter here.
 	type status struct {
@@ -155,6 +213,9 @@ func parseRawProgress(t *testing.T, out string) *rawProgress {
 			Vertex string `json:"vertex"`
 			Data   []byte `json:"data"`
 		} `json:"logs"`
+		Statuses []struct {
+			ID string `json:"id"`
+		} `json:"statuses"`
 	}
 	var all []status
 	sc := bufio.NewScanner(strings.NewReader(out))
@@ -167,6 +228,11 @@ func parseRawProgress(t *testing.T, out string) *rawProgress {
 		for _, v := range st.Vertexes {
 			names[v.Digest] = v.Name
 			p.cached[v.Name] = p.cached[v.Name] || v.Cached
+		}
+		for _, s := range st.Statuses {
+			if d, ok := strings.CutPrefix(s.ID, "extracting "); ok {
+				p.extracted[d] = true
+			}
 		}
 		all = append(all, st)
 	}

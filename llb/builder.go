@@ -37,10 +37,10 @@ func modFiles(ctx llb.State, buildPlatform ocispecs.Platform) llb.State {
 // modules of the build list (without their zips, and without private
 // modules unless build.cache_private) are copied to the step's output, the
 // module layer (b.modules), which a cache export carries to a new builder.
-// The step's root (the toolchain image, unchanged) is where every later
-// step runs, which orders them after the download while their own cache
-// keys depend on the download's inputs only. A vendored module skips the
-// step.
+// The step's root (the toolchain image, unchanged) is where the later steps
+// that run on the toolchain image run, which orders them after the
+// download while their own cache keys depend on the download's inputs
+// only. A vendored module skips the step.
 //
 // A failing download points at the spec line that says where modules come
 // from (build.private, else build.env.GOPRIVATE or build.env.GOPROXY): the
@@ -59,7 +59,7 @@ func (b *builder) moduleDownload() {
 	if b.opt.Spec.Build.CachePrivate {
 		args = append(args, "-keep-private")
 	}
-	dl := b.run("go mod download", args, nil, opts...)
+	dl := b.run(b.root, "go mod download", args, nil, opts...)
 	b.root = dl.Root()
 	layer := dl.AddMount(modLayerDir, llb.Scratch())
 	b.modules = &layer

@@ -30,6 +30,13 @@ import (
 //
 // The main module's own packages are compiled in the cache mount only, and
 // the go build step's output is the binary alone.
+//
+// A new builder would still unpack the toolchain image the go build steps
+// run on. Without cgo they run on the toolchain layer instead: the Go
+// installation of the toolchain image without its tests and docs, a
+// third of its files (gocache.ExportToolchain), keyed on the toolchain and
+// frontend images only. The cache import unpacks that layer, never the
+// toolchain image, unless a step that needs it runs.
 
 // helperMount mounts the frontend image where b.helper points.
 func (b *builder) helperMount() llb.RunOption {
@@ -63,7 +70,7 @@ func (b *builder) dependencies(target ocispecs.Platform, goEnv []string) *llb.St
 	}
 	args = append(append(args, "--"), b.opt.Dependencies...)
 	name := fmt.Sprintf("%s go build dependencies (%d imports)", platformName(target), len(b.opt.Dependencies))
-	run := b.execNoCaches(b.root, name, args,
+	run := b.execNoCaches(b.goRoot, name, args,
 		mergeEnv(envList(b.opt.Spec.Build.Env), TargetEnv(b.opt.Spec, goEnv)),
 		llb.AddMount(srcDir, modFiles(b.opt.Context, b.opt.BuildPlatform), llb.Readonly),
 		llb.AddMount(goModCache, *b.modules, llb.ForceNoOutput, llb.ContentCache(llb.MountContentCacheOff)),
@@ -92,4 +99,21 @@ func (b *builder) seeded(args []string, deps *llb.State) ([]string, []llb.RunOpt
 		wrap = append(wrap, "-cache", buildLayerDir)
 	}
 	return append(append(wrap, "--"), args...), opts
+}
+
+// goBuildRoot is the root of the go build and dependency steps: the
+// toolchain layer when they need nothing but Go, else the toolchain image
+// after the module download. They need more with cgo (the C toolchain), and
+// when a private module is kept out of the module layer: a go build may
+// then have to fetch it again, with git and the credentials, if the
+// builder dropped its GOMODCACHE cache mount.
+func (b *builder) goBuildRoot() llb.State {
+	s := b.opt.Spec
+	private := len(s.Build.Private) > 0 || s.Build.Env["GOPRIVATE"] != "" || s.Build.Env["GONOPROXY"] != ""
+	if b.helper == "" || s.Build.Cgo || (private && !s.Build.CachePrivate && !b.opt.Vendor) {
+		return b.root
+	}
+	run := b.execNoCaches(b.opt.Toolchain.State, "go toolchain layer: GOROOT without tests and docs",
+		[]string{b.helper, "toolchain", "-out", toolchainLayerDir}, nil, b.helperMount())
+	return run.AddMount(toolchainLayerDir, llb.Scratch())
 }

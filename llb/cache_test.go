@@ -137,3 +137,71 @@ func TestCachePrivate(t *testing.T) {
 		t.Errorf("args = %q", args)
 	}
 }
+
+// toolchainLayerName names the toolchain layer step.
+const toolchainLayerName = "go toolchain layer: GOROOT without tests and docs"
+
+func TestToolchainLayer(t *testing.T) {
+	// rootOf names the op whose output is go build's root.
+	rootOf := func(t *testing.T, opt Options) (string, *graph) {
+		t.Helper()
+		_, g := convert(t, opt)
+		_, build := g.named(t, "[linux/arm64] go build ./cmd/server")
+		root := mountAt(build.GetExec(), "/")
+		return g.names[digest.Digest(build.Inputs[root.Input].Digest)], g
+	}
+	opt := testOptions(testSpec(), arm64)
+	opt.Dependencies = testDeps
+	name, g := rootOf(t, opt)
+	if name != toolchainLayerName {
+		t.Fatalf("go build runs on %q, want the toolchain layer", name)
+	}
+	_, deps := g.named(t, "[linux/arm64] go build dependencies (3 imports)")
+	if root := mountAt(deps.GetExec(), "/"); g.names[digest.Digest(deps.Inputs[root.Input].Digest)] != toolchainLayerName {
+		t.Error("the dependency step does not run on the toolchain layer")
+	}
+	_, op := g.named(t, toolchainLayerName)
+	e := op.GetExec()
+	if !slices.Equal(e.Meta.Args, []string{testHelperBin, "toolchain", "-out", "/go-app-toolchain"}) {
+		t.Errorf("args = %q", e.Meta.Args)
+	}
+	if m := mountAt(e, "/go-app-toolchain"); m == nil || m.Input != -1 || m.Output < 0 {
+		t.Errorf("the toolchain layer is not an output mount on scratch: %v", m)
+	}
+	// Keyed on the toolchain and frontend images only: no source, no
+	// cache mounts, no secrets, the build platform.
+	if src := g.input(t, op, mountAt(e, "/").Input).GetSource(); src == nil || !strings.HasPrefix(src.Identifier, "docker-image://docker.io/library/golang:1.26@") {
+		t.Errorf("the toolchain layer step runs on %v, want the toolchain image", src)
+	}
+	for _, m := range e.Mounts {
+		if m.Dest != "/" && m.Dest != "/go-app-toolchain" && m.Dest != helperDir {
+			t.Errorf("the toolchain layer step mounts %s", m.Dest)
+		}
+	}
+	if op.Platform.Architecture != "amd64" {
+		t.Errorf("toolchain layer step on %v, want the build platform", op.Platform)
+	}
+
+	// The toolchain image itself, after the download, where more than Go
+	// may be needed.
+	for _, c := range []struct {
+		name string
+		edit func(o *Options)
+		want string
+	}{
+		{"cgo", func(o *Options) { o.Spec.Build.Cgo = true }, "go mod download"},
+		{"private modules", func(o *Options) { o.Spec.Build.Private = []string{"example.com/p"} }, "go mod download"},
+		{"GOPRIVATE", func(o *Options) { o.Spec.Build.Env["GOPRIVATE"] = "example.com/p" }, "go mod download"},
+		{"private modules in the layer", func(o *Options) {
+			o.Spec.Build.Private, o.Spec.Build.CachePrivate = []string{"example.com/p"}, true
+		}, toolchainLayerName},
+		{"vendored", func(o *Options) { o.Vendor = true }, toolchainLayerName},
+		{"vendored, private", func(o *Options) { o.Vendor, o.Spec.Build.Private = true, []string{"example.com/p"} }, toolchainLayerName},
+	} {
+		opt := testOptions(testSpec(), arm64)
+		c.edit(&opt)
+		if name, _ := rootOf(t, opt); name != c.want {
+			t.Errorf("%s: go build runs on %q, want %q", c.name, name, c.want)
+		}
+	}
+}

@@ -55,6 +55,6 @@ func (b *builder) compile(bin spec.Binary, target ocispecs.Platform, goEnv []str
 	for _, l := range b.location(bin.Pos) {
 		opts = append(opts, l)
 	}
-	run := b.run(name, args, TargetEnv(b.opt.Spec, goEnv), opts...)
+	run := b.run(b.goRoot, name, args, TargetEnv(b.opt.Spec, goEnv), opts...)
 	return run.AddMount(outDir, llb.Scratch())
 }

@@ -44,6 +44,8 @@ const (
 	// layer that seed the cache mounts (see cache.go).
 	modLayerDir   = "/go-app-cache/mod"
 	buildLayerDir = "/go-app-cache/build"
+	// Where the toolchain layer step writes its output (see cache.go).
+	toolchainLayerDir = "/go-app-toolchain"
 )
 
 // Image is a resolved image: its LLB state and its config.
@@ -179,7 +181,10 @@ func Convert(opt Options) (*Result, error) {
 type builder struct {
 	opt  Options
 	root llb.State // toolchain image after the module download
-	env  []string  // toolchain image env
+	// goRoot is where the go build and dependency steps run: the toolchain
+	// layer, or root when they need more than Go (see goBuildRoot).
+	goRoot llb.State
+	env    []string // toolchain image env
 	// helper is the frontend binary's path where steps mount its image.
 	helper string
 	// modules is the module layer (nil for a vendored module), deps the
@@ -189,24 +194,28 @@ type builder struct {
 
 func newBuilder(opt Options) (*builder, error) {
 	b := &builder{opt: opt, root: opt.Toolchain.State, env: imageEnv(opt.Toolchain.Config)}
-	if opt.Vendor {
-		return b, nil
+	// A vendored module needs the frontend image for nothing but the
+	// toolchain layer, and builds without it.
+	if !opt.Vendor || opt.Helper != nil {
+		var err error
+		if b.helper, err = helperBinary(opt.Helper); err != nil {
+			return nil, err
+		}
 	}
-	var err error
-	if b.helper, err = helperBinary(opt.Helper); err != nil {
-		return nil, err
+	if !opt.Vendor {
+		b.moduleDownload()
 	}
-	b.moduleDownload()
+	b.goRoot = b.goBuildRoot()
 	return b, nil
 }
 
 // run is a step of the builder stage that may fetch modules (`go mod
-// download`, `go build`): an exec after the module download with the
-// credentials mounts, then GOPRIVATE, NETRC and SSH_AUTH_SOCK, the spec's
-// build.env and env on top of exec's environment.
-func (b *builder) run(name string, args []string, env []string, opts ...llb.RunOption) llb.ExecState {
+// download`, `go build`): an exec on root with the credentials mounts,
+// then GOPRIVATE, NETRC and SSH_AUTH_SOCK, the spec's build.env and env on
+// top of exec's environment.
+func (b *builder) run(root llb.State, name string, args []string, env []string, opts ...llb.RunOption) llb.ExecState {
 	creds, credEnv := b.credentials()
-	return b.exec(b.root, name, args, mergeEnv(credEnv, envList(b.opt.Spec.Build.Env), env), append(creds, opts...)...)
+	return b.exec(root, name, args, mergeEnv(credEnv, envList(b.opt.Spec.Build.Env), env), append(creds, opts...)...)
 }
 
 // exec runs args on root, on the build platform, with the Go caches mounted

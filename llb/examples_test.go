@@ -19,28 +19,29 @@ import (
 // on commit c568df5, before the clean-up that made the architecture table,
 // the check rules and the source ranges one place each, and held unchanged
 // through it; they were derived again, deliberately, when the Go caches
-// became layers (the module download's output, the go build wrapper). A
+// became layers (the module download's output, the go build wrapper), and
+// when the go build steps moved onto the toolchain layer. A
 // refactor that changes a single byte of the LLB, its source locations or an
 // image config fails here. A deliberate change updates them (run with -v to
 // see them).
 var exampleDigests = map[string]string{
-	"deps linux/amd64":         "15dcb079b5d82a441ecbf9d296f9ad5072b56899ea92ef3aeccc8e1005ee103b",
-	"deps linux/arm64":         "5865347a3f1bc34baea8edb4be1e0e10f600cdcefc352728822ca4d45688ddb7",
-	"grpc linux/amd64":         "99256da3f37a53e05ce36d7a8fc7fb2915bef18fa44a0c20d939e80584d7ce27",
-	"grpc linux/arm64":         "c7d71414ad813e864153c0dc1dd32c56724b0d4a4aff7d05c94731618f1c2a70",
-	"hello linux/amd64":        "3ca82fd8ed012a77e81441ce1adf1cc580680381726c9f09e393a70dc98994cd",
-	"hello linux/arm64":        "e6b67158e90b10aaf7a923fe7b82f6369dca28c83e377b6fa8f45fc9a54f54f8",
-	"hello linux/amd64/v3":     "baeae4d520837ce8593ec738c5cb815ed73fb92f1b92f18ec6359af8060ed09f",
-	"hello linux/arm/v6":       "930524678870657799235dfd875516a7bb345177cb9c8be8f9e573154ec67277",
-	"hello linux/arm/v7":       "722d7e1570634405d12906f57e2c67af096a7827e921a1e7fe1ed9821afc5743",
-	"hello linux/386":          "aa7b47e2af4ad81bb0d504b544cb4436a91484b889ba86c8ffc24cbc044a66f8",
-	"hello linux/ppc64le":      "384b86759c1ee7f75c61c1bc14120cbbf9d39c6de905844526c1ee0405762626",
-	"hello linux/s390x":        "75f259862c29fe7a715eb3c50ae5c71045f46c563c47a3b303ffdb84a27add53",
-	"hello linux/riscv64":      "8c8432e03ff653e16926fe043a8f90c449be1eabc64b809d9faa3672538c7927",
-	"hello linux/loong64":      "cecb7463c2d9222c0e06b3913b4e696608d34482a21a1cca7df0ea7ac5d8624d",
-	"hello linux/mips64le":     "42a18427e9411a490243b25a627979d70c90c1170eda78b702e10eb4b123bb05",
-	"multi linux/amd64":        "91638811103cd2129929dc5f187792b92b51b1cf40d276c702e03194b413b0e1",
-	"multi linux/arm64":        "184ec78bd5d98a5564fa8930386a69e18d0df940541f443d52e42007b7d4dd80",
+	"deps linux/amd64":         "e90f201ce29d53f346294f94651f78ecf21920f00f870bb51b12a04b2b342ee0",
+	"deps linux/arm64":         "079d72e066a5c393fabf47d22562b06e1511ad6d968099425a6317c416259692",
+	"grpc linux/amd64":         "f5a580cf8eaa8c5274e6a4de40a3c5989ef18b749ab4d244208978cbb5a01e0a",
+	"grpc linux/arm64":         "f8ffc9b7a3d345df16351ae212e409e6f783112426b05106857d8827ba554f9b",
+	"hello linux/amd64":        "dadae054ce8b001ed5763ebae8a3171f0c2b0103a1d992b45cebe40e0b91f334",
+	"hello linux/arm64":        "8e09ab14c0668a3b77a9fe5d8fd27fced7faadf8904798ca100138862d0d2ee1",
+	"hello linux/amd64/v3":     "3200544eb03054227ef0819d3a66235523276b7fd5fb5e7479f6bb55b802b454",
+	"hello linux/arm/v6":       "bcacb472e70fa8eefd4458ea56ad4df7491123f79729b2b804df08d072ba94f1",
+	"hello linux/arm/v7":       "57e87c62f3919c70a6f7d0f4c1b37392cc079e4f3ef584f4f00bb259959251a2",
+	"hello linux/386":          "620b4521b164a94f993d04a6d09f643d8bf4a94ceab180f94e550cfced2646a8",
+	"hello linux/ppc64le":      "4a6799c3fc116992ba87db526072be29daa838d025c83d23be4fd2f8b719ccac",
+	"hello linux/s390x":        "4d86feeee9d016c143f7b9a3cf74735baa2a4164cae90da3ff8d5b19059e7dc5",
+	"hello linux/riscv64":      "ee943b60bb561c769bd533165af7307697ac077f06120e82c3c7a29e7f38ce18",
+	"hello linux/loong64":      "339b165318809f25ac00f63017163bdaabba0c73c4bb4df48efc7cfcba02bff8",
+	"hello linux/mips64le":     "2d0359ede87db1e83701857b72bf5d7c8cebedf4354153a72cb720cdf3091603",
+	"multi linux/amd64":        "ade45bf9a21a598a418c7630ef70a79d2b1ed5a7870682d3da26e0331e148a80",
+	"multi linux/arm64":        "8712ee98243028f1f79a246c18de5202c4cf046bb0160ff0897495924ff08b92",
 	"every-key linux/amd64":    "a600cc13aeb990031377ea7dd09846af799dfa8332eb102e4c4435438f2ee95b",
 	"every-key linux/arm64":    "0c9c3030ce84515d668bb66c2a35886e46bbb391d464a22e75903a62f15ddeb1",
 	"every-key linux/amd64/v3": "f978559b2e150c86ee29b00671aeb171e7a16c942227368e289f82bccf5f9759",

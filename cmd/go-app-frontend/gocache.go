@@ -7,9 +7,11 @@ package main
 //	go-app-frontend deps -out /out [-mount GOCACHE] [-flag -trimpath]... -- PKG...
 //	go-app-frontend cacheprog -mount GOCACHE -out /out   (GOCACHEPROG of deps)
 //	go-app-frontend gobuild -modules DIR -cache DIR -- go build ...
+//	go-app-frontend toolchain -out /out   (GOROOT without its tests)
 //
 // The frontend runs them from its own image inside the module download, the
-// dependency compile and the go build steps, with argument vectors only.
+// dependency compile, the go build and the toolchain layer steps, with
+// argument vectors only.
 
 import (
 	"flag"
@@ -130,4 +132,20 @@ func gobuild(args []string) error {
 		return err
 	}
 	return syscall.Exec(bin, cmd, os.Environ())
+}
+
+// toolchain is `go-app-frontend toolchain`: the toolchain layer step (see
+// gocache.ExportToolchain).
+func toolchain(args []string) error {
+	fs := flag.NewFlagSet("toolchain", flag.ContinueOnError)
+	out := fs.String("out", "", "the directory that becomes the toolchain layer")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *out == "" {
+		return fmt.Errorf("usage: go-app-frontend toolchain -out DIR")
+	}
+	st, err := gocache.ExportToolchain(*out)
+	fmt.Printf("go-app: %s\n", st)
+	return err
 }

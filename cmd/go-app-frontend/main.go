@@ -6,8 +6,8 @@
 // from its own image: `go-app-frontend mkrootfs -out DIR` writes the
 // runtime files of a scratch image, and `go-app-frontend gotest -log FILE
 // -- go test ...` runs the test target's go test and keeps its output;
-// `modules`, `deps` and `gobuild` move Go's caches in and out of layers
-// (gocache.go).
+// `modules`, `deps` and `gobuild` move Go's caches in and out of layers,
+// and `toolchain` makes the layer the go build steps run on (gocache.go).
 package main
 
 import (
@@ -31,8 +31,8 @@ func main() {
 			return
 		case "gotest":
 			os.Exit(gotest(os.Args[2:]))
-		case "modules", "deps", "cacheprog", "gobuild":
-			run := map[string]func([]string) error{"modules": modules, "deps": deps, "cacheprog": cacheprog, "gobuild": gobuild}[os.Args[1]]
+		case "modules", "deps", "cacheprog", "gobuild", "toolchain":
+			run := map[string]func([]string) error{"modules": modules, "deps": deps, "cacheprog": cacheprog, "gobuild": gobuild, "toolchain": toolchain}[os.Args[1]]
 			if err := run(os.Args[2:]); err != nil {
 				fmt.Fprintf(os.Stderr, "go-app-frontend %s: %v\n", os.Args[1], err)
 				os.Exit(1)
