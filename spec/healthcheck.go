@@ -1,7 +1,6 @@
 package spec
 
 import (
-	"fmt"
 	"path"
 	"slices"
 	"strings"
@@ -85,9 +84,9 @@ func (v *validator) healthcheckCommand(names []string) {
 		return // reported by healthcheck, or valid
 	}
 	at := v.at("runtime.healthcheck.command.0", "runtime.healthcheck.command")
-	msg := fmt.Sprintf("runtime.healthcheck.command.0 %q is not a binary of this spec; use one of: %s, or an absolute path in the image", first, strings.Join(names, ", "))
+	msg := msgf("runtime.healthcheck.command.0 %q is not a binary of this spec; use one of: %s, or an absolute path in the image", first, strings.Join(names, ", "))
 	if s := closest(first, names); s != "" && s != first {
-		msg = fmt.Sprintf("runtime.healthcheck.command.0 %q is not a binary of this spec; did you mean %q? (binaries: %s; or an absolute path in the image)", first, s, strings.Join(names, ", "))
+		msg = msgf("runtime.healthcheck.command.0 %q is not a binary of this spec; did you mean %q? (binaries: %s; or an absolute path in the image)", first, s, strings.Join(names, ", "))
 	}
 	v.add(at, "%s", msg)
 }

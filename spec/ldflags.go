@@ -1,7 +1,6 @@
 package spec
 
 import (
-	"fmt"
 	"reflect"
 	"regexp"
 	"slices"
@@ -83,7 +82,7 @@ func ParseLdflags(ldflags string) (*Ldflags, error) {
 	tmpl, err := template.New("ldflags").Option("missingkey=error").Parse(ldflags)
 	if err != nil {
 		msg := templatePrefix.ReplaceAllString(err.Error(), "")
-		return nil, fmt.Errorf("build.ldflags is not a valid template: %s; %s", msg, ldflagsHint())
+		return nil, errorf("build.ldflags is not a valid template: %s; %s", msg, ldflagsHint())
 	}
 	l := &Ldflags{tmpl: tmpl}
 	used := map[string]bool{}
@@ -99,7 +98,7 @@ func ParseLdflags(ldflags string) (*Ldflags, error) {
 	}
 	sample := LdflagsVars{Version: "1.2.3", Commit: "0123456789abcdef", ShortCommit: "0123456", Source: "https://example.com/x.git", Date: UnknownDate}
 	if _, err := l.expand(sample); err != nil {
-		return nil, fmt.Errorf("build.ldflags cannot be expanded: %s; %s", templatePrefix.ReplaceAllString(err.Error(), ""), ldflagsHint())
+		return nil, errorf("build.ldflags cannot be expanded: %s; %s", templatePrefix.ReplaceAllString(err.Error(), ""), ldflagsHint())
 	}
 	return l, nil
 }
@@ -144,7 +143,7 @@ func checkNodes(tmpl *template.Template, list *tparse.ListNode, used map[string]
 			}
 		}
 		_, context := tmpl.ErrorContext(n)
-		return fmt.Errorf("build.ldflags holds %s, which go-app does not expand; %s", actionText(context), ldflagsHint())
+		return errorf("build.ldflags holds %s, which go-app does not expand; %s", actionText(context), ldflagsHint())
 	}
 	return nil
 }
@@ -173,11 +172,11 @@ func literal(p *tparse.PipeNode) bool {
 // unknownVar is the error for {{.Name}} with a Name that is no variable.
 func unknownVar(tmpl *template.Template, n tparse.Node, name string) error {
 	_, context := tmpl.ErrorContext(n)
-	msg := fmt.Sprintf("build.ldflags uses %s, which is no variable", actionText(context))
+	msg := msgf("build.ldflags uses %s, which is no variable", actionText(context))
 	if s := closest(name, LdflagsVarNames()); s != "" {
-		msg += fmt.Sprintf(" (did you mean {{.%s}}?)", s)
+		msg += msgf(" (did you mean {{.%s}}?)", s)
 	}
-	return fmt.Errorf("%s; the variables are %s", msg, varList())
+	return errorf("%s; the variables are %s", msg, varList())
 }
 
 // actionText shows a node as written in the template, shortened.
@@ -198,7 +197,7 @@ func (l *Ldflags) Expand(v LdflagsVars) (string, error) {
 		val := rv.FieldByName(name).String()
 		if i := strings.IndexFunc(val, splitsLdflags); i >= 0 {
 			r, _ := utf8.DecodeRuneInString(val[i:])
-			return "", fmt.Errorf("build.ldflags uses {{.%s}}, whose value %s (from %s) holds %s; the go command would split -ldflags there: use a value without spaces or quotes",
+			return "", errorf("build.ldflags uses {{.%s}}, whose value %s (from %s) holds %s; the go command would split -ldflags there: use a value without spaces or quotes",
 				name, quote(val), ldflagsOrigins[name], describeRune(r))
 		}
 	}
@@ -224,7 +223,7 @@ func describeRune(r rune) string {
 	if unicode.IsSpace(r) {
 		return "white space"
 	}
-	return fmt.Sprintf("a %c quote", r)
+	return msgf("a %c quote", r)
 }
 
 // ldflags checks that build.ldflags is a template go-app can expand.

@@ -2,7 +2,6 @@ package spec
 
 import (
 	"cmp"
-	"fmt"
 	"maps"
 	"path"
 	"regexp"
@@ -33,10 +32,6 @@ const scratch = "scratch"
 
 // maxID is the largest UID or GID runtime.user accepts.
 const maxID = 1<<31 - 1
-
-// platformEnv are the build.env variables go-app derives from the target
-// platform.
-var platformEnv = []string{"GOOS", "GOARCH", "GOARM", "GOAMD64", "GOARM64", "GO386"}
 
 // Validate checks every rule of go-app.yaml and returns all problems, sorted,
 // each at the position of the offending value (the zero Position when the
@@ -188,7 +183,7 @@ func packageProblem(pkg string) string {
 	case escapes(pkg):
 		return "points outside the module; name a package inside it, like ./cmd/server"
 	case pkg != "." && !strings.HasPrefix(pkg, "./"):
-		return fmt.Sprintf("must start with \"./\" to be a directory of the module; write %q", "./"+pkg)
+		return msgf("must start with \"./\" to be a directory of the module; write %q", "./"+pkg)
 	}
 	return ""
 }
@@ -237,9 +232,9 @@ func (v *validator) where(t target, from Position) string {
 	case at.Line == 0:
 		return cmp.Or(t.path, "main")
 	case at.Line == from.Line:
-		return fmt.Sprintf("at line %d, column %d", at.Line, at.Column)
+		return msgf("at line %d, column %d", at.Line, at.Column)
 	}
-	return fmt.Sprintf("at line %d", at.Line)
+	return msgf("at line %d", at.Line)
 }
 
 // entrypoint checks that runtime.entrypoint names one of the binaries.
@@ -262,90 +257,6 @@ func (v *validator) toolchain() {
 			v.add(v.at("go.image"), "go.image %q is not a valid image reference (%v); use one like golang:1.26", g.Image, err)
 		}
 	}
-}
-
-// build checks build.tags and build.env, and that cgo has a libc.
-func (v *validator) build() {
-	b := v.s.Build
-	for i, tag := range b.Tags {
-		key := "build.tags." + strconv.Itoa(i)
-		switch {
-		case tag == "":
-			v.add(v.at(key), "%s is empty; remove it or name a build tag", key)
-		case strings.ContainsFunc(tag, func(r rune) bool { return r == ',' || unicode.IsSpace(r) }):
-			v.add(v.at(key), "%s %q must be one tag, without spaces or commas; list each tag separately", key, tag)
-		}
-	}
-	for _, k := range v.envNames("build.env", b.Env) {
-		switch {
-		case k == "CGO_ENABLED":
-			v.add(v.at("build.env."+k), "build.env.CGO_ENABLED is set by go-app; use build.cgo: true instead")
-		case slices.Contains(platformEnv, k):
-			v.add(v.at("build.env."+k), "build.env.%s is set by go-app from the target platform; use --platform or platforms: instead", k)
-		}
-	}
-	if b.Cgo && v.s.onScratch() {
-		v.add(v.at("build.cgo"), "a cgo binary needs a libc, which scratch does not have; set runtime.base to an image with a libc or drop build.cgo")
-	}
-	v.private()
-	v.ldflags()
-}
-
-// The type-error hints of build.private, next to its checks.
-// private checks build.private: each item one GOPRIVATE pattern, and no
-// second source of GOPRIVATE in build.env.
-func (v *validator) private() {
-	b := v.s.Build
-	for i, p := range b.Private {
-		key := "build.private." + strconv.Itoa(i)
-		if problem := privateProblem(p); problem != "" {
-			v.add(v.at(key), "%s %s", key, problem)
-		}
-	}
-	if _, ok := b.Env["GOPRIVATE"]; ok && len(b.Private) > 0 {
-		v.add(v.at("build.env.GOPRIVATE"), "build.env.GOPRIVATE conflicts with build.private; list the patterns in build.private only")
-	}
-}
-
-// privateProblem says what is wrong with a build.private pattern, or
-// returns "". The go command ignores malformed GOPRIVATE patterns silently,
-// so everything that can never match a module path is an error here.
-func privateProblem(p string) string {
-	switch {
-	case p == "":
-		return "is empty; remove it or write a module path pattern, like example.com/private"
-	case strings.ContainsFunc(p, func(r rune) bool { return r == ',' || unicode.IsSpace(r) }):
-		return fmt.Sprintf("%q must be one pattern, without spaces or commas; list each pattern separately", p)
-	case strings.Contains(p, "://"):
-		_, rest, _ := strings.Cut(p, "://")
-		return fmt.Sprintf("%q is a URL; write the module path without a scheme, like %q", p, rest)
-	case strings.HasPrefix(p, "/"):
-		return fmt.Sprintf("%q must not start with \"/\"; module paths start with a host name, like example.com/private", p)
-	case strings.Contains(p, "..."):
-		fix := strings.TrimSuffix(strings.TrimSuffix(p, "..."), "/")
-		if fix == "" || strings.Contains(fix, "...") {
-			fix = "example.com/private"
-		}
-		return fmt.Sprintf("%q uses \"...\", which GOPRIVATE does not know; a pattern already matches every module path it is a prefix of, so write %q", p, fix)
-	}
-	if _, err := path.Match(p, ""); err != nil {
-		return fmt.Sprintf("%q is not a valid pattern (%v); use * and ? wildcards, like *.corp.example.com", p, err)
-	}
-	return ""
-}
-
-// envNames checks the variable names of env, the map at path, and returns
-// the valid ones, sorted.
-func (v *validator) envNames(path string, env map[string]string) []string {
-	var valid []string
-	for _, k := range slices.Sorted(maps.Keys(env)) {
-		if !envName.MatchString(k) {
-			v.add(v.at(join(path, k)), "%s key %q is not a valid variable name; use letters, digits and \"_\", not starting with a digit", path, k)
-			continue
-		}
-		valid = append(valid, k)
-	}
-	return valid
 }
 
 // platforms checks the target platforms.
