@@ -21,8 +21,8 @@ type Error struct {
 	Msg string
 	// Rule is the rule the problem breaks.
 	Rule Rule
-	// More is how many further problems this one stands for: the last
-	// problem of a list cut at MaxErrors says how many were left out.
+	// More is set on the last problem of a list cut at MaxErrors: it is
+	// no problem itself but stands for the More problems left out.
 	More int
 }
 

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"text/template"
 	tparse "text/template/parse"
 	"unicode"
@@ -78,10 +79,39 @@ type Ldflags struct {
 // text ({{"{{"}} writes two braces). It executes the template once with
 // placeholder values, so that a template it accepts always expands. Its
 // error says what to change, without a position.
+//
+// A build parses the same build.ldflags when it loads the spec, when it
+// fills its defaults and for each target platform: the last result is
+// kept, so that it is parsed once.
 func ParseLdflags(ldflags string) (*Ldflags, error) {
+	last.Lock()
+	defer last.Unlock()
+	if last.set && last.src == ldflags {
+		return last.l, last.err
+	}
+	l, err := parseLdflags(ldflags)
+	last.set, last.src, last.l, last.err = true, ldflags, l, err
+	return l, err
+}
+
+// last is the last build.ldflags ParseLdflags parsed, and its result: a
+// parsed template is never changed, and executing it is safe from several
+// goroutines.
+var last struct {
+	sync.Mutex
+	set bool
+	src string
+	l   *Ldflags
+	err error
+}
+
+func parseLdflags(ldflags string) (*Ldflags, error) {
+	if len(ldflags) > MaxValueBytes {
+		return nil, errorf("build.ldflags is %s long; it may be at most %s", byteSize(len(ldflags)), byteSize(MaxValueBytes))
+	}
 	tmpl, err := template.New("ldflags").Option("missingkey=error").Parse(ldflags)
 	if err != nil {
-		msg := templatePrefix.ReplaceAllString(err.Error(), "")
+		msg := shortenLong(templatePrefix.ReplaceAllString(err.Error(), ""))
 		return nil, errorf("build.ldflags is not a valid template: %s; %s", msg, ldflagsHint())
 	}
 	l := &Ldflags{tmpl: tmpl}
@@ -98,9 +128,18 @@ func ParseLdflags(ldflags string) (*Ldflags, error) {
 	}
 	sample := LdflagsVars{Version: "1.2.3", Commit: "0123456789abcdef", ShortCommit: "0123456", Source: "https://example.com/x.git", Date: UnknownDate}
 	if _, err := l.expand(sample); err != nil {
-		return nil, errorf("build.ldflags cannot be expanded: %s; %s", templatePrefix.ReplaceAllString(err.Error(), ""), ldflagsHint())
+		return nil, errorf("build.ldflags cannot be expanded: %s; %s", shortenLong(templatePrefix.ReplaceAllString(err.Error(), "")), ldflagsHint())
 	}
 	return l, nil
+}
+
+// shortenLong cuts an error of text/template, which may quote the
+// template, to 200 bytes.
+func shortenLong(msg string) string {
+	if len(msg) <= 200 {
+		return msg
+	}
+	return strings.ToValidUTF8(msg[:200], "") + "..."
 }
 
 // templatePrefix is how text/template starts its errors.

@@ -11,7 +11,6 @@ import (
 	"unicode"
 
 	"github.com/containerd/platforms"
-	"github.com/distribution/reference"
 )
 
 var (
@@ -117,6 +116,8 @@ func (v *validator) binaries() {
 		v.add(v.at("main"), "use either main or binaries, not both")
 	case s.Main == "" && len(s.Binaries) == 0:
 		v.nothingToBuild()
+	case len(s.Binaries) > MaxBinaries:
+		v.add(v.at("binaries"), "binaries lists %d binaries; an image may hold at most %d: build the others into images of their own", len(s.Binaries), MaxBinaries)
 	}
 	var names []string
 	first := map[string]target{}
@@ -142,6 +143,7 @@ func (v *validator) binaries() {
 	if known {
 		v.entrypoint(names)
 		v.healthcheckCommand(names)
+		v.filesOverBinaries(names)
 	}
 }
 
@@ -185,7 +187,7 @@ func packageProblem(pkg string) string {
 	case pkg != "." && !strings.HasPrefix(pkg, "./"):
 		return msgf("must start with \"./\" to be a directory of the module; write %q", "./"+pkg)
 	}
-	return ""
+	return pathProblem(pkg)
 }
 
 // escapes reports whether the relative path p leads out of its root.
@@ -198,7 +200,9 @@ func escapes(p string) bool {
 // not known before FillDefaults.
 func (v *validator) binaryName(t target) string {
 	if t.Name != "" {
-		if !validFileName(t.Name) {
+		if len(t.Name) > MaxNameBytes {
+			v.add(v.namePos(t), "%s %q is %d bytes long; file systems allow at most %d bytes in a name", t.key("name"), t.Name, len(t.Name), MaxNameBytes)
+		} else if !validFileName(t.Name) {
 			v.add(v.namePos(t), "%s %q must be a plain file name: letters, digits, \".\", \"_\" and \"-\", and not \".\" or \"..\"", t.key("name"), t.Name)
 		}
 		return t.Name
@@ -243,7 +247,7 @@ func (v *validator) entrypoint(names []string) {
 	if ep == "" || len(names) == 0 || slices.Contains(names, ep) {
 		return
 	}
-	v.add(v.at("runtime.entrypoint"), "runtime.entrypoint %q is not a binary of this spec; use one of: %s", ep, strings.Join(names, ", "))
+	v.add(v.at("runtime.entrypoint"), "runtime.entrypoint %q is not a binary of this spec; use one of: %s", ep, someOf(names))
 }
 
 // toolchain checks go.version and go.image.
@@ -253,9 +257,12 @@ func (v *validator) toolchain() {
 		v.add(v.at("go.version"), "go.version %q is not a Go version; use one like \"1.26\" or \"1.26.3\"", g.Version)
 	}
 	if g.Image != "" {
-		if _, err := reference.ParseNormalizedNamed(g.Image); err != nil {
-			v.add(v.at("go.image"), "go.image %q is not a valid image reference (%v); use one like golang:1.26", g.Image, err)
+		if problem := referenceProblem(g.Image, "a valid image reference"); problem != "" {
+			v.add(v.at("go.image"), "go.image %q %s; use one like golang:1.26", g.Image, problem)
 		}
+	}
+	if goVersion.MatchString(g.Version) && g.Image != "" && v.has("go.version") && v.has("go.image") {
+		v.add(v.at("go.version"), "go.version is not used when go.image is set (line %d): the image's Go builds; remove go.version, or go.image to build with %s", v.at("go.image").Line, DefaultImageRepo+":"+shorten(g.Version))
 	}
 }
 
@@ -287,15 +294,19 @@ func (s *Spec) onScratch() bool {
 func (v *validator) runtime() {
 	r := v.s.Runtime
 	if r.Base != "" && r.Base != scratch {
-		if _, err := reference.ParseNormalizedNamed(r.Base); err != nil {
-			v.add(v.at("runtime.base"), "runtime.base %q is not scratch or a valid image reference (%v); use one like alpine:3.22", r.Base, err)
+		if problem := referenceProblem(r.Base, "scratch or a valid image reference"); problem != "" {
+			v.add(v.at("runtime.base"), "runtime.base %q %s; use one like alpine:3.22", r.Base, problem)
 		}
 	}
 	if r.User != "" {
 		v.user(r.User)
 	}
-	if r.Workdir != "" && !path.IsAbs(r.Workdir) {
+	switch {
+	case r.Workdir == "":
+	case !path.IsAbs(r.Workdir):
 		v.add(v.at("runtime.workdir"), "runtime.workdir %q must be an absolute path, like /app", r.Workdir)
+	case pathProblem(r.Workdir) != "":
+		v.add(v.at("runtime.workdir"), "runtime.workdir %s", pathProblem(r.Workdir))
 	}
 	v.envNames("runtime.env", r.Env)
 	for i, p := range r.Ports {
@@ -358,6 +369,8 @@ func (v *validator) file(key string, f File) {
 		v.add(src, "%s.src %q must be relative to the build context, like config/app.yaml", key, f.Src)
 	case escapes(f.Src):
 		v.add(src, "%s.src %q points outside the build context; name a path inside it", key, f.Src)
+	case pathProblem(f.Src) != "":
+		v.add(src, "%s.src %s", key, pathProblem(f.Src))
 	}
 	dst := cmp.Or(v.at(key+".dst"), item)
 	switch {
@@ -367,6 +380,8 @@ func (v *validator) file(key string, f File) {
 		v.add(dst, "%s.dst %q must be an absolute path in the image, like /etc/app/", key, f.Dst)
 	case path.Clean(f.Dst) == "/":
 		v.add(dst, "%s.dst must not be the root directory; copy into a directory like /etc/app/", key)
+	case pathProblem(f.Dst) != "":
+		v.add(dst, "%s.dst %s", key, pathProblem(f.Dst))
 	}
 }
 
