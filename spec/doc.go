@@ -146,8 +146,12 @@
 // byte, and only arguments, environment values, labels and build.ldflags
 // hold tabs and line breaks, no other control character. go-app reports
 // the first 50 problems of a file (MaxErrors) and how many more there
-// are. These limits keep what any file can cost a shared builder small;
-// a real spec is a hundred times smaller.
+// are. At most 100 binaries (MaxBinaries) go in one image, and
+// build.ldflags, build.tags, build.private and build.env add up to at most
+// 64 KiB (MaxBuildBytes), as every go build step carries them. These limits
+// keep what any file can cost a shared builder small: the LLB of one
+// platform stays under 16 MiB and its image config under 4 MiB. A real
+// spec is a hundred times smaller.
 //
 // # Zero config
 //

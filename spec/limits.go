@@ -17,7 +17,8 @@ const (
 	// MaxFileNodes bounds the YAML nodes of the file before it is parsed:
 	// Load counts the characters that can start a node (",", ":", "-", "?",
 	// "[", "{" and line breaks, wherever they are) and refuses a file with
-	// more than this many.
+	// more than this many. A file has at most three nodes for each of them
+	// (and three more), so its node tree stays small.
 	MaxFileNodes = 100_000
 	// MaxValues is how many keys and values a file may hold once its
 	// aliases are expanded (an alias counts as often as it is used).
@@ -75,9 +76,11 @@ func sizeProblem(data []byte, p *problems) bool {
 	return false
 }
 
-// startsNode reports whether byte c can precede a YAML node: every node
-// but the first of a file follows one of these (0x85 and 0xe2 are bytes of
-// the Unicode line breaks NEL, LS and PS), so their count bounds the nodes.
+// startsNode reports whether byte c can precede a YAML node: a node
+// follows one of these, or starts the file, or is the first key of a
+// collection that does, so their count bounds the nodes (0x85 and 0xe2
+// are bytes of the Unicode line breaks NEL, LS and PS). FuzzLoad checks
+// the bound.
 func startsNode(c byte) bool {
 	switch c {
 	case ',', ':', '-', '?', '[', '{', '\n', '\r', 0x85, 0xe2:

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"go.yaml.in/yaml/v3"
 )
 
 // problemsOf returns the problems of err as "line:column message", in
@@ -688,6 +690,7 @@ func FuzzLoad(f *testing.F) {
 	}
 	gomod := []byte("module example.com/app\n\ngo 1.26.2\n")
 	f.Fuzz(func(t *testing.T, data []byte) {
+		checkNodeBound(t, data)
 		s, err := Load("go-app.yaml", data)
 		if s == nil {
 			t.Fatal("nil spec")
@@ -696,9 +699,16 @@ func FuzzLoad(f *testing.F) {
 			if _, ok := err.(Errors); !ok {
 				t.Fatalf("error is %T, not Errors: %v", err, err)
 			}
-			for _, e := range err.(Errors) {
+			errs := err.(Errors)
+			if len(errs) > MaxErrors+1 {
+				t.Fatalf("%d problems, more than MaxErrors and the one that counts the rest", len(errs))
+			}
+			for _, e := range errs {
 				if e == nil || e.Msg == "" {
 					t.Fatalf("empty problem in %v", err)
+				}
+				if len(e.Msg) > 1024 {
+					t.Fatalf("a message of %d bytes: %.300s", len(e.Msg), e.Msg)
 				}
 			}
 			return
@@ -723,4 +733,36 @@ func TestCachePrivateType(t *testing.T) {
 			t.Errorf("the error for a %d-byte value is %d bytes long", len(v), len(err.Error()))
 		}
 	}
+}
+
+// checkNodeBound checks what MaxFileNodes relies on: a document has at
+// most three nodes for each byte of data that startsNode counts, plus
+// three (a collection, its first key and its value can follow one
+// separator, or none at the start: "0:" is three nodes and one colon).
+func checkNodeBound(t *testing.T, data []byte) {
+	if len(data) > 4096 {
+		return
+	}
+	root := parse(data, &problems{})
+	if root == nil {
+		return
+	}
+	seps := 0
+	for _, c := range data {
+		if startsNode(c) {
+			seps++
+		}
+	}
+	if n := countNodes(root); n > 3*(seps+1) {
+		t.Fatalf("%d nodes, more than three for each of %d bytes that can start one, plus three: %q", n, seps, data)
+	}
+}
+
+// countNodes counts the nodes of a tree, an alias as one.
+func countNodes(n *yaml.Node) int {
+	c := 1
+	for _, child := range n.Content {
+		c += countNodes(child)
+	}
+	return c
 }
