@@ -52,6 +52,11 @@ func TestAcceptedButWrong(t *testing.T) {
 			}},
 		{"healthcheck of a path scratch lacks", yamlText("main: ./cmd/server", "runtime:", "  healthcheck: {command: [/bin/sh, -c, 'true']}"),
 			[]string{`3:27 runtime.healthcheck.command.0 "/bin/sh" is not in the image: on scratch it holds only the binaries (/usr/local/bin/NAME) and runtime.files, so the check could never run; name a binary, like server, or set runtime.base to an image that has "/bin/sh"`}},
+		{"long names are listed short", yamlText("binaries:", "  - {name: "+long+", main: ./cmd/a}", "runtime:", "  entrypoint: b"),
+			[]string{
+				`2:12 binaries.0.name "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa..." is 256 bytes long; file systems allow at most 255 bytes in a name`,
+				`4:15 runtime.entrypoint "b" is not a binary of this spec; use one of: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa...`,
+			}},
 		{"entrypoint of a path", yamlText("main: ./cmd/server", "runtime:", "  entrypoint: /bin/sh"),
 			[]string{`3:15 runtime.entrypoint "/bin/sh" is not a binary of this spec; use one of: server`}},
 		{"two documents", yamlText("main: ./cmd/x", "---", "runtime: {base: debian:12}"),

@@ -174,14 +174,18 @@ func orList(words []string) string {
 	return strings.Join(quoted, " or ")
 }
 
-// someOf lists at most 10 names for a message, then how many more there
-// are.
+// someOf lists at most 10 names for a message, each shortened, then how
+// many more there are.
 func someOf(names []string) string {
 	const max = 10
-	if len(names) <= max {
-		return strings.Join(names, ", ")
+	list := make([]string, 0, max)
+	for _, n := range names[:min(len(names), max)] {
+		list = append(list, shorten(n))
 	}
-	return msgf("%s and %d more", strings.Join(names[:max], ", "), len(names)-max)
+	if len(names) <= max {
+		return strings.Join(list, ", ")
+	}
+	return msgf("%s and %d more", strings.Join(list, ", "), len(names)-max)
 }
 
 // maxKeyRunes is the longest key closest compares: no key is that long.
