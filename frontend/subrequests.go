@@ -169,7 +169,9 @@ func lintResults(sm *llb.SourceMap, err error) (*lint.LintResults, error) {
 	if !errors.As(err, &problems) {
 		return nil, err
 	}
+	n := 0 // problems, counting those a cut list leaves out (spec.Error.More)
 	for _, e := range problems {
+		n += max(1, e.More) // the last of a cut list stands for the More it leaves out
 		// Only problems of the spec show its lines. buildx prints every
 		// source of a check under the name of the -f file, so go.mod's
 		// problems carry their place in their text only.
@@ -186,7 +188,6 @@ func lintResults(sm *llb.SourceMap, err error) (*lint.LintResults, error) {
 			Location:    &pb.Location{SourceIndex: int32(index), Ranges: rs},
 		})
 	}
-	n := len(res.Warnings)
 	plural, verb := "s", "they are"
 	if n == 1 {
 		plural, verb = "", "it is"

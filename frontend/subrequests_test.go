@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -210,5 +211,26 @@ func TestLintResults(t *testing.T) {
 	// Other errors are not problems of the spec.
 	if _, lerr := lintResults(sm, errors.New("context canceled")); lerr == nil {
 		t.Error("an error that is no spec problem: want it returned")
+	}
+}
+
+// A spec with more problems than spec.MaxErrors: check shows the first
+// ones and the one that counts the rest, and its summary counts them all.
+func TestLintResultsCut(t *testing.T) {
+	var b strings.Builder
+	for i := range 1000 {
+		fmt.Fprintf(&b, "k%d: v\n", i)
+	}
+	sm := llb.NewSourceMap(nil, "go-app.yaml", "YAML", []byte(b.String()))
+	_, err := spec.Load("go-app.yaml", sm.Data)
+	res, lerr := lintResults(sm, err)
+	if lerr != nil {
+		t.Fatal(lerr)
+	}
+	if len(res.Warnings) != spec.MaxErrors+1 || !strings.Contains(res.Warnings[spec.MaxErrors].Detail, "and 950 more problems") {
+		t.Fatalf("%d warnings, the last %+v; want %d, the last counting 950 more", len(res.Warnings), res.Warnings[len(res.Warnings)-1], spec.MaxErrors+1)
+	}
+	if want := "go-app.yaml has 1000 problems; a build would fail until they are fixed"; res.Error.Message != want {
+		t.Errorf("summary %q, want %q", res.Error.Message, want)
 	}
 }

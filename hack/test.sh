@@ -7,7 +7,8 @@
 #
 #   1. gofmt -l must list nothing, go vet ./..., spec/schema.json and docs/reference.md
 #      must be what `make schema` writes, the unit tests (every package but e2e/),
-#      then every fuzz target (func FuzzX) for GOAPP_FUZZ_TIME (default 10s) each
+#      then every fuzz target (func FuzzX) for GOAPP_FUZZ_TIME (default 10s) each,
+#      minimizing a new input for at most GOAPP_FUZZ_MINIMIZE_TIME (default 3s)
 #   2. hack/stack.sh up: a local BuildKit stack (reused when it is already up;
 #      the frontend image is rebuilt from this tree either way)
 #   3. the e2e tests, go test -v ./e2e/..., against that stack, with GOAPP_E2E=1
@@ -22,6 +23,10 @@ STACK_DIR=${GOAPP_STACK_DIR:-/var/lib/go-app-stack}
 UNIT_TIMEOUT=${GOAPP_UNIT_TIMEOUT:-10m}
 E2E_TIMEOUT=${GOAPP_E2E_TIMEOUT:-40m}
 FUZZ_TIME=${GOAPP_FUZZ_TIME:-10s}
+# Go minimizes each new interesting input for up to 60s by default, which
+# ate the whole fuzz budget ("0 execs/s"); a few seconds is plenty for the
+# small seeds.
+FUZZ_MINIMIZE_TIME=${GOAPP_FUZZ_MINIMIZE_TIME:-3s}
 
 if ! command -v go >/dev/null 2>&1 && [ -x /usr/local/go/bin/go ]; then
 	export PATH="/usr/local/go/bin:$PATH"
@@ -71,7 +76,7 @@ run_unit() {
 		name=${name#func }
 		found=1
 		echo "--- $name ($(dirname "$file"))"
-		env -u GOAPP_E2E go test -run '^$' -fuzz "^${name}\$" -fuzztime "$FUZZ_TIME" "./$(dirname "${file#./}")"
+		env -u GOAPP_E2E go test -run '^$' -fuzz "^${name}\$" -fuzztime "$FUZZ_TIME" -fuzzminimizetime "$FUZZ_MINIMIZE_TIME" "./$(dirname "${file#./}")"
 	done < <(grep -r -o --include='*_test.go' --exclude-dir=e2e --exclude-dir=testdata '^func Fuzz[A-Za-z0-9_]*' . | sort)
 	[ "$found" = 1 ] || echo "no fuzz targets"
 	echo "fuzz: ok ($(elapsed) so far)"

@@ -74,15 +74,12 @@ func FuzzConvert(f *testing.F) {
 	for i, s := range fuzzSeeds(f) {
 		f.Add([]byte(s), uint8(i))
 	}
-	gomod := []byte("module example.com/app\n\ngo 1.26.2\n")
-	build := ocispecs.Platform{OS: "linux", Architecture: "amd64"}
-	epoch := time.Unix(1700000000, 0)
 	f.Fuzz(func(t *testing.T, data []byte, pick uint8) {
 		s, err := spec.Load("go-app.yaml", data)
 		if err != nil {
 			return
 		}
-		if err := s.FillDefaults(gomod); err != nil {
+		if err := s.FillDefaults(fuzzGoMod); err != nil {
 			return
 		}
 		targets := s.Platforms
@@ -93,32 +90,7 @@ func FuzzConvert(f *testing.F) {
 		if err != nil {
 			t.Fatalf("a valid spec has platform %q: %v", targets[int(pick)%len(targets)], err)
 		}
-		opt := Options{
-			Spec:           s,
-			BuildPlatform:  build,
-			TargetPlatform: target,
-			Toolchain: Image{Ref: s.Go.Image, State: llb.Image(s.Go.Image), Config: &dockerspec.DockerOCIImage{
-				Config: dockerspec.DockerOCIImageConfig{ImageConfig: ocispecs.ImageConfig{Env: []string{"PATH=/usr/local/go/bin:/usr/bin", "GOPATH=/go"}}},
-			}},
-			Helper: &Image{Ref: "go-app", State: llb.Image("go-app"), Config: &dockerspec.DockerOCIImage{
-				Config: dockerspec.DockerOCIImageConfig{ImageConfig: ocispecs.ImageConfig{Entrypoint: []string{"/bin/go-app-frontend"}}},
-			}},
-			Context:   llb.Local("context"),
-			Vendor:    pick&0x80 != 0,
-			CacheNS:   "fuzz",
-			SourceMap: llb.NewSourceMap(nil, "go-app.yaml", "YAML", data),
-			Now:       epoch,
-			Metadata:  Metadata{Version: "1.0.0", Revision: "abc", Source: "https://example.com/x"},
-			Labels:    map[string]string{"from.caller": "x"},
-		}
-		if pick&0x40 != 0 {
-			opt.Epoch = &epoch
-		}
-		if s.Runtime.Base != spec.DefaultBase {
-			opt.Base = &Image{Ref: s.Runtime.Base, State: llb.Image(s.Runtime.Base, llb.Platform(target)), Config: &dockerspec.DockerOCIImage{
-				Config: dockerspec.DockerOCIImageConfig{ImageConfig: ocispecs.ImageConfig{Env: []string{"PATH=/bin"}, Labels: map[string]string{"base": "yes"}}},
-			}}
-		}
+		opt := fuzzOptions(s, data, target, pick)
 		res, err := Convert(opt)
 		if err != nil {
 			t.Fatalf("a spec the spec package accepts does not convert for %v: %v\n%s", target, err, data)
@@ -136,6 +108,46 @@ func FuzzConvert(f *testing.F) {
 			t.Fatalf("image config does not marshal: %v", err)
 		}
 	})
+}
+
+// fuzzGoMod is the go.mod of the fuzz targets' module.
+var fuzzGoMod = []byte("module example.com/app\n\ngo 1.26.2\n")
+
+// fuzzOptions are the Options of a fuzz target for spec s, loaded from
+// data: fake images with the config the frontend would resolve, and pick's
+// high bits for a vendored module and SOURCE_DATE_EPOCH.
+func fuzzOptions(s *spec.Spec, data []byte, target ocispecs.Platform, pick uint8) Options {
+	epoch := time.Unix(1700000000, 0)
+	opt := Options{
+		Spec:           s,
+		BuildPlatform:  ocispecs.Platform{OS: "linux", Architecture: "amd64"},
+		TargetPlatform: target,
+		Toolchain: Image{Ref: s.Go.Image, State: llb.Image(s.Go.Image), Config: &dockerspec.DockerOCIImage{
+			Config: dockerspec.DockerOCIImageConfig{ImageConfig: ocispecs.ImageConfig{Env: []string{"PATH=/usr/local/go/bin:/usr/bin", "GOPATH=/go"}}},
+		}},
+		Helper: &Image{Ref: "go-app", State: llb.Image("go-app"), Config: &dockerspec.DockerOCIImage{
+			Config: dockerspec.DockerOCIImageConfig{ImageConfig: ocispecs.ImageConfig{Entrypoint: []string{"/bin/go-app-frontend"}}},
+		}},
+		Context:   llb.Local("context"),
+		Vendor:    pick&0x80 != 0,
+		CacheNS:   "fuzz",
+		SourceMap: llb.NewSourceMap(nil, "go-app.yaml", "YAML", data),
+		Now:       epoch,
+		Metadata:  Metadata{Version: "1.0.0", Revision: "abc", Source: "https://example.com/x"},
+		Labels:    map[string]string{"from.caller": "x"},
+	}
+	if pick&0x40 != 0 {
+		opt.Epoch = &epoch
+	}
+	if pick&0x20 != 0 {
+		opt.Dependencies = []string{"example.com/dep", "golang.org/x/sync/errgroup"}
+	}
+	if s.Runtime.Base != spec.DefaultBase {
+		opt.Base = &Image{Ref: s.Runtime.Base, State: llb.Image(s.Runtime.Base, llb.Platform(target)), Config: &dockerspec.DockerOCIImage{
+			Config: dockerspec.DockerOCIImageConfig{ImageConfig: ocispecs.ImageConfig{Env: []string{"PATH=/bin"}, Labels: map[string]string{"base": "yes"}}},
+		}}
+	}
+	return opt
 }
 
 func mapValues(m map[string]string) []string {

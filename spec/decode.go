@@ -9,16 +9,23 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-// maxValues bounds how many values a file may hold once its aliases are
-// expanded, so that a small file cannot make Load do unbounded work.
-const maxValues = 10000
-
 // decoder fills a Spec from a YAML node tree, checking every key and type
 // against the Spec's fields and their yaml tags.
 type decoder struct {
 	problems  *problems
 	positions map[string]Position
-	budget    int
+	// values and bytes are what is left of MaxValues and
+	// MaxExpandedBytes; over is the problem of a file that exceeds one.
+	values, bytes int
+	over          *Error
+	// alias is where the outermost alias being expanded is, nil outside
+	// aliases: a file over budget is reported at the alias that made it so.
+	alias *Position
+}
+
+// newDecoder returns a decoder with the whole budget.
+func newDecoder(p *problems, positions map[string]Position) *decoder {
+	return &decoder{problems: p, positions: positions, values: MaxValues, bytes: MaxExpandedBytes}
 }
 
 // entry is one key of a mapping with its value.
@@ -33,13 +40,17 @@ type entry struct {
 // keys written as "*" ("runtime.ports.*").
 func (d *decoder) decode(n *yaml.Node, v reflect.Value, path, pattern string) {
 	at := position(n)
-	if !d.spend(at) {
+	if n.Kind == yaml.AliasNode && d.alias == nil {
+		d.alias = &at
+		defer func() { d.alias = nil }()
+	}
+	n = resolve(n)
+	if !d.spend(at, n) {
 		return
 	}
 	if path != "" {
 		d.positions[path] = at
 	}
-	n = resolve(n)
 	setPos(v, at)
 	if isNull(n) {
 		return // an empty value leaves the field unset
@@ -47,14 +58,30 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path, pattern string) {
 	d.decodeValue(n, v, at, path, pattern)
 }
 
-// spend counts one more value, at position at, and reports whether the file
-// is still within maxValues.
-func (d *decoder) spend(at Position) bool {
-	d.budget--
-	if d.budget == -1 {
-		d.problems.add(RuleInvalidYAML, at, "the file holds more than %d values (counting what aliases repeat); make it smaller", maxValues)
+// spend counts one more value or key, node n at position at, and its
+// bytes, and reports whether the file is still within MaxValues and
+// MaxExpandedBytes. The first time it is not, it records the problem.
+func (d *decoder) spend(at Position, n *yaml.Node) bool {
+	if d.over != nil {
+		return false
 	}
-	return d.budget >= 0
+	d.values--
+	if n.Kind == yaml.ScalarNode {
+		d.bytes -= len(n.Value)
+	}
+	switch {
+	case d.values < 0:
+		d.over = &Error{Pos: at, Msg: msgf("the file holds more than %d values (counting what aliases repeat); make it smaller", MaxValues)}
+	case d.bytes < 0:
+		d.over = &Error{Pos: at, Msg: msgf("the keys and values of the file add up to more than %s by here (counting what aliases repeat); make it smaller", byteSize(MaxExpandedBytes))}
+	default:
+		return true
+	}
+	if d.alias != nil {
+		d.over.Pos = *d.alias
+	}
+	d.over.Filename, d.over.Rule = d.problems.filename, RuleInvalidYAML
+	return false
 }
 
 // decodeValue stores the non-empty value of node n in v, or reports that it
@@ -63,7 +90,7 @@ func (d *decoder) decodeValue(n *yaml.Node, v reflect.Value, at Position, path, 
 	ok := false
 	switch v.Kind() {
 	case reflect.String:
-		if ok = n.Kind == yaml.ScalarNode; ok {
+		if ok = n.Kind == yaml.ScalarNode; ok && d.text(n.Value, at, path, pattern) {
 			v.SetString(n.Value)
 		}
 	case reflect.Bool:
@@ -118,6 +145,9 @@ func (d *decoder) decodeList(n *yaml.Node, v reflect.Value, path, pattern string
 func (d *decoder) decodeMap(n *yaml.Node, v reflect.Value, path, pattern string) {
 	m := reflect.MakeMapWithSize(v.Type(), len(n.Content)/2)
 	for e := range d.entries(n, path) {
+		if !d.key(e.key, e.at, path) {
+			continue
+		}
 		elem := reflect.New(v.Type().Elem()).Elem()
 		d.decode(e.value, elem, join(path, e.key), join(pattern, "*"))
 		m.SetMapIndex(reflect.ValueOf(e.key), elem)
@@ -146,7 +176,7 @@ func (d *decoder) entries(n *yaml.Node, path string) iter.Seq[entry] {
 		seen := make(map[string]Position, len(n.Content)/2)
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			at, key := position(n.Content[i]), resolve(n.Content[i])
-			if !d.spend(at) {
+			if !d.spend(at, key) {
 				return
 			}
 			switch {
@@ -250,13 +280,24 @@ func describe(n *yaml.Node) string {
 	return "an unexpected YAML node"
 }
 
-// quote quotes s for a message, shortening it when it is long.
+// quote quotes s for a message, shortening it when it is long: the first
+// 40 characters, then "...".
 func quote(s string) string {
+	return strconv.Quote(shorten(s))
+}
+
+// shorten returns the first 40 characters of s, then "...", or s when it
+// is not longer.
+func shorten(s string) string {
 	const max = 40
-	if r := []rune(s); len(r) > max {
-		s = string(r[:max]) + "..."
+	n := 0
+	for i := range s {
+		if n == max {
+			return s[:i] + "..."
+		}
+		n++
 	}
-	return strconv.Quote(s)
+	return s
 }
 
 // join appends a key to a dotted path.
@@ -267,10 +308,14 @@ func join(path, key string) string {
 	return path + "." + key
 }
 
-// label names the value at path in messages.
+// label names the value at path in messages; a long map key in it is
+// shortened.
 func label(path string) string {
 	if path == "" {
 		return "the file"
+	}
+	if len(path) > 100 {
+		return quote(path)
 	}
 	return path
 }

@@ -178,7 +178,7 @@ func TestFillDefaultsErrors(t *testing.T) {
 		},
 		{
 			name: "no go.mod, toolchain set",
-			yaml: "main: ./cmd/server\ngo:\n  version: \"1.26\"\n  image: golang:1.26\n",
+			yaml: "main: ./cmd/server\ngo:\n  image: golang:1.26\n",
 			want: []string{"no go.mod at the root of the build context; go-app builds Go modules"},
 		},
 		{

@@ -33,8 +33,9 @@
 //	  # go.mod (toolchain go1.26.3 gives 1.26.3), else the major.minor of its
 //	  # go line (go 1.26.2 gives 1.26).
 //	  version: "1.26"
-//	  # Toolchain image. Default: docker.io/library/golang:<version>.
-//	  image: golang:1.26
+//	  # Or, instead of version, the toolchain image, whose Go builds.
+//	  # Default: docker.io/library/golang:<version>.
+//	  # image: golang:1.26
 //
 //	build:
 //	  # Passed as -ldflags; the go command splits it, no shell sees it.
@@ -44,9 +45,10 @@
 //	  ldflags: -X main.version={{.Version}} -X main.commit={{.Commit}} -X main.date={{.Date}}
 //	  # Build tags, passed as -tags=netgo,osusergo.
 //	  tags: [netgo, osusergo]
-//	  # Extra environment of go mod download, go build and go test. GOOS,
-//	  # GOARCH, GOARM, GOAMD64, GOARM64, GO386 and CGO_ENABLED are set by
-//	  # go-app.
+//	  # Extra environment of go mod download, go build and go test. What
+//	  # go-app sets (GOOS, GOARCH, CGO_ENABLED, the CPU level like GOAMD64,
+//	  # GOTOOLCHAIN, PATH, GOCACHE, GOMODCACHE, HOME, NETRC, ...) cannot be
+//	  # set here.
 //	  env:
 //	    GOEXPERIMENT: jsonv2
 //	  # -ldflags "-s -w" before ldflags: no symbol table, no DWARF
@@ -134,6 +136,22 @@
 // runtime.healthcheck.retries a whole number. Empty values (a key with
 // nothing after it, ~ or null) leave a field unset. Anchors and aliases
 // work; merge keys (<<) do not.
+//
+// A file holds one YAML document, of at most 1 MiB (MaxFileBytes) and
+// 100,000 lines, commas, colons, dashes and brackets (MaxFileNodes). Once
+// its aliases are expanded it holds at most 10,000 keys and values
+// (MaxValues) of at most 1 MiB together (MaxExpandedBytes), none longer
+// than 64 KiB (MaxValueBytes); a file name or path element at most 255
+// bytes, a path 4096 and an image reference 1024. No value holds a NUL
+// byte, and only arguments, environment values, labels and build.ldflags
+// hold tabs and line breaks, no other control character. go-app reports
+// the first 50 problems of a file (MaxErrors) and how many more there
+// are. At most 100 binaries (MaxBinaries) go in one image, and
+// build.ldflags, build.tags, build.private and build.env add up to at most
+// 64 KiB (MaxBuildBytes), as every go build step carries them. These limits
+// keep what any file can cost a shared builder small: the LLB of one
+// platform stays under 16 MiB and its image config under 4 MiB. A real
+// spec is a hundred times smaller.
 //
 // # Zero config
 //

@@ -43,8 +43,8 @@ func TestDocExample(t *testing.T) {
 	}
 	// Every key of go-app.yaml appears in the example.
 	for pattern := range expectations {
-		if pattern == "" || strings.HasPrefix(pattern, "binaries") {
-			continue // binaries is commented out: main is used
+		if pattern == "" || strings.HasPrefix(pattern, "binaries") || pattern == "go.image" {
+			continue // binaries and go.image are commented out: main and go.version are used
 		}
 		key := pattern
 		if i := strings.Index(key, ".*"); i >= 0 {

@@ -2,7 +2,9 @@ package spec
 
 import (
 	"cmp"
+	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 )
@@ -19,6 +21,9 @@ type Error struct {
 	Msg string
 	// Rule is the rule the problem breaks.
 	Rule Rule
+	// More is set on the last problem of a list cut at MaxErrors: it is
+	// no problem itself but stands for the More problems left out.
+	More int
 }
 
 // Error formats the problem as "go-app.yaml:3:7: msg", leaving out the column
@@ -64,12 +69,13 @@ func (errs Errors) Unwrap() []error {
 }
 
 // Err returns errs sorted by position as an error, or nil when there are no
-// problems.
+// problems. It keeps the first MaxErrors and counts the others in one last
+// problem (see Error.More).
 func (errs Errors) Err() error {
 	if len(errs) == 0 {
 		return nil
 	}
-	return errs.sorted()
+	return errs.sorted().cut()
 }
 
 // sorted returns a copy of errs without nil entries, ordered by line and
@@ -93,7 +99,40 @@ type problems struct {
 	list     Errors
 }
 
-// add records a problem at pos that breaks rule.
+// add records a problem at pos that breaks rule. Its message is formatted
+// by msgf: a %q value is shortened.
 func (p *problems) add(rule Rule, pos Position, format string, args ...any) {
-	p.list = append(p.list, &Error{Filename: p.filename, Pos: pos, Msg: fmt.Sprintf(format, args...), Rule: rule})
+	p.list = append(p.list, &Error{Filename: p.filename, Pos: pos, Msg: msgf(format, args...), Rule: rule})
+}
+
+// msgf is fmt.Sprintf for messages: every string argument written with %q
+// is quoted by quote, which shortens a long value, so that no message
+// repeats a user's value in full.
+func msgf(format string, args ...any) string {
+	a := make([]any, len(args))
+	for i, arg := range args {
+		if s, ok := arg.(string); ok {
+			arg = shown(s)
+		}
+		a[i] = arg
+	}
+	return fmt.Sprintf(format, a...)
+}
+
+// errorf is fmt.Errorf with the arguments of msgf.
+func errorf(format string, args ...any) error {
+	return errors.New(msgf(format, args...))
+}
+
+// shown is a string in a message: %q quotes and shortens it (quote), %s
+// and %v write it as it is.
+type shown string
+
+// Format implements fmt.Formatter.
+func (s shown) Format(f fmt.State, verb rune) {
+	if verb == 'q' {
+		io.WriteString(f, quote(string(s)))
+		return
+	}
+	io.WriteString(f, string(s))
 }

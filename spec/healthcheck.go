@@ -1,7 +1,6 @@
 package spec
 
 import (
-	"fmt"
 	"path"
 	"slices"
 	"strings"
@@ -69,6 +68,8 @@ func (v *validator) healthcheck() {
 			v.add(at, "%s.command.0 is empty; name one of the binaries or an absolute path in the image", key)
 		case strings.Contains(first, "/") && !path.IsAbs(first):
 			v.add(at, "%s.command.0 %q must be one of the binaries' names or an absolute path in the image, like /usr/local/bin/server", key, first)
+		case path.IsAbs(first) && pathProblem(first) != "":
+			v.add(at, "%s.command.0 %s", key, pathProblem(first))
 		}
 	}
 }
@@ -81,13 +82,17 @@ func (v *validator) healthcheckCommand(names []string) {
 		return
 	}
 	first := h.Command[0]
+	at := v.at("runtime.healthcheck.command.0", "runtime.healthcheck.command")
+	if path.IsAbs(first) && v.s.onScratch() && !v.s.inImage(first, names) {
+		v.add(at, "runtime.healthcheck.command.0 %q is not in the image: on scratch it holds only the binaries (%s) and runtime.files, so the check could never run; name a binary, like %s, or set runtime.base to an image that has %q", first, binaryPath("NAME"), names[0], first)
+		return
+	}
 	if first == "" || strings.Contains(first, "/") || first == "CMD" || first == "CMD-SHELL" || first == "NONE" || slices.Contains(names, first) {
 		return // reported by healthcheck, or valid
 	}
-	at := v.at("runtime.healthcheck.command.0", "runtime.healthcheck.command")
-	msg := fmt.Sprintf("runtime.healthcheck.command.0 %q is not a binary of this spec; use one of: %s, or an absolute path in the image", first, strings.Join(names, ", "))
+	msg := msgf("runtime.healthcheck.command.0 %q is not a binary of this spec; use one of: %s, or an absolute path in the image", first, someOf(names))
 	if s := closest(first, names); s != "" && s != first {
-		msg = fmt.Sprintf("runtime.healthcheck.command.0 %q is not a binary of this spec; did you mean %q? (binaries: %s; or an absolute path in the image)", first, s, strings.Join(names, ", "))
+		msg = msgf("runtime.healthcheck.command.0 %q is not a binary of this spec; did you mean %q? (binaries: %s; or an absolute path in the image)", first, s, someOf(names))
 	}
 	v.add(at, "%s", msg)
 }

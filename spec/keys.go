@@ -1,10 +1,11 @@
 package spec
 
 import (
-	"fmt"
 	"reflect"
+	"strconv"
 	"strings"
 	"sync"
+	"unicode/utf8"
 )
 
 // field is a key of a struct in go-app.yaml.
@@ -122,36 +123,95 @@ func expected(pattern string) string {
 
 // unknownKey is the message for a key that is not one of known, at path:
 // it suggests the closest known key, or the same key at another place, or
-// lists the known keys.
+// lists the known keys. A key with characters other than ASCII (a
+// homoglyph like a Cyrillic "а" for "a", an invisible space) is shown with
+// them escaped and named, so that it does not look like the suggestion.
 func unknownKey(key, path string, known []string) string {
+	shown := msgf("%q", key)
+	if !isASCII(key) {
+		shown = nonASCII(key)
+	}
 	if s := closest(key, known); s != "" {
-		return fmt.Sprintf("unknown key %q%s; did you mean %q?", key, in(path), s)
+		return msgf("unknown key %s%s; did you mean %q?", shown, in(path), s)
 	}
 	if other := elsewhere(key, path); len(other) > 0 {
-		return fmt.Sprintf("unknown key %q%s; did you mean %s?", key, in(path), orList(other))
+		return msgf("unknown key %s%s; did you mean %s?", shown, in(path), orList(other))
 	}
-	return fmt.Sprintf("unknown key %q%s; valid keys are %s", key, in(path), strings.Join(known, ", "))
+	return msgf("unknown key %s%s; valid keys are %s", shown, in(path), strings.Join(known, ", "))
+}
+
+// isASCII reports whether s holds ASCII characters only.
+func isASCII(s string) bool {
+	for i := range len(s) {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+// nonASCII shows a key that holds characters other than ASCII: quoted with
+// them escaped, then the first few named by code point, like
+// "m\u0430in" (U+0430 at character 2).
+func nonASCII(key string) string {
+	var at []string
+	n := 0
+	for _, r := range key {
+		n++
+		if r >= utf8.RuneSelf && len(at) < 3 {
+			at = append(at, msgf("U+%04X at character %d", r, n))
+		}
+	}
+	return msgf("%s (%s, not ASCII)", strconv.QuoteToASCII(shorten(key)), strings.Join(at, ", "))
 }
 
 // orList quotes words and joins them with "or".
 func orList(words []string) string {
 	quoted := make([]string, len(words))
 	for i, w := range words {
-		quoted[i] = fmt.Sprintf("%q", w)
+		quoted[i] = msgf("%q", w)
 	}
 	return strings.Join(quoted, " or ")
 }
 
+// someOf lists at most 10 names for a message, each shortened, then how
+// many more there are.
+func someOf(names []string) string {
+	const max = 10
+	list := make([]string, 0, max)
+	for _, n := range names[:min(len(names), max)] {
+		list = append(list, shorten(n))
+	}
+	if len(names) <= max {
+		return strings.Join(list, ", ")
+	}
+	return msgf("%s and %d more", strings.Join(list, ", "), len(names)-max)
+}
+
+// maxKeyRunes is the longest key closest compares: no key is that long.
+const maxKeyRunes = 64
+
 // closest returns the candidate nearest to key, or "" when none is close
-// enough to be a likely typo. Case is ignored.
+// enough to be a likely typo. Case is ignored. It compares only what can
+// be close: key and candidates of at most maxKeyRunes characters, whose
+// lengths differ by no more than the distance allowed.
 func closest(key string, candidates []string) string {
 	best, bestDist := "", -1
-	if len(key) > 64 {
-		return "" // no key is that long
-	}
 	k := strings.ToLower(key)
+	kn := utf8.RuneCountInString(k)
+	if len(key) > 4*maxKeyRunes || kn > maxKeyRunes {
+		return ""
+	}
 	for _, c := range candidates {
-		d := distance(k, strings.ToLower(c))
+		if len(c) > 4*maxKeyRunes {
+			continue
+		}
+		lc := strings.ToLower(c)
+		cn := utf8.RuneCountInString(lc)
+		if limit := (len(k) + len(c)) / 4; cn > maxKeyRunes || max(kn-cn, cn-kn) > limit {
+			continue
+		}
+		d := distance(k, lc)
 		if d <= (len(k)+len(c))/4 && (bestDist < 0 || d < bestDist) {
 			best, bestDist = c, d
 		}

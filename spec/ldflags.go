@@ -1,11 +1,11 @@
 package spec
 
 import (
-	"fmt"
 	"reflect"
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"text/template"
 	tparse "text/template/parse"
 	"unicode"
@@ -79,11 +79,40 @@ type Ldflags struct {
 // text ({{"{{"}} writes two braces). It executes the template once with
 // placeholder values, so that a template it accepts always expands. Its
 // error says what to change, without a position.
+//
+// A build parses the same build.ldflags when it loads the spec, when it
+// fills its defaults and for each target platform: the last result is
+// kept, so that it is parsed once.
 func ParseLdflags(ldflags string) (*Ldflags, error) {
+	last.Lock()
+	defer last.Unlock()
+	if last.set && last.src == ldflags {
+		return last.l, last.err
+	}
+	l, err := parseLdflags(ldflags)
+	last.set, last.src, last.l, last.err = true, ldflags, l, err
+	return l, err
+}
+
+// last is the last build.ldflags ParseLdflags parsed, and its result: a
+// parsed template is never changed, and executing it is safe from several
+// goroutines.
+var last struct {
+	sync.Mutex
+	set bool
+	src string
+	l   *Ldflags
+	err error
+}
+
+func parseLdflags(ldflags string) (*Ldflags, error) {
+	if len(ldflags) > MaxValueBytes {
+		return nil, errorf("build.ldflags is %s long; it may be at most %s", byteSize(len(ldflags)), byteSize(MaxValueBytes))
+	}
 	tmpl, err := template.New("ldflags").Option("missingkey=error").Parse(ldflags)
 	if err != nil {
-		msg := templatePrefix.ReplaceAllString(err.Error(), "")
-		return nil, fmt.Errorf("build.ldflags is not a valid template: %s; %s", msg, ldflagsHint())
+		msg := shortenLong(templatePrefix.ReplaceAllString(err.Error(), ""))
+		return nil, errorf("build.ldflags is not a valid template: %s; %s", msg, ldflagsHint())
 	}
 	l := &Ldflags{tmpl: tmpl}
 	used := map[string]bool{}
@@ -99,9 +128,18 @@ func ParseLdflags(ldflags string) (*Ldflags, error) {
 	}
 	sample := LdflagsVars{Version: "1.2.3", Commit: "0123456789abcdef", ShortCommit: "0123456", Source: "https://example.com/x.git", Date: UnknownDate}
 	if _, err := l.expand(sample); err != nil {
-		return nil, fmt.Errorf("build.ldflags cannot be expanded: %s; %s", templatePrefix.ReplaceAllString(err.Error(), ""), ldflagsHint())
+		return nil, errorf("build.ldflags cannot be expanded: %s; %s", shortenLong(templatePrefix.ReplaceAllString(err.Error(), "")), ldflagsHint())
 	}
 	return l, nil
+}
+
+// shortenLong cuts an error of text/template, which may quote the
+// template, to 200 bytes.
+func shortenLong(msg string) string {
+	if len(msg) <= 200 {
+		return msg
+	}
+	return strings.ToValidUTF8(msg[:200], "") + "..."
 }
 
 // templatePrefix is how text/template starts its errors.
@@ -144,7 +182,7 @@ func checkNodes(tmpl *template.Template, list *tparse.ListNode, used map[string]
 			}
 		}
 		_, context := tmpl.ErrorContext(n)
-		return fmt.Errorf("build.ldflags holds %s, which go-app does not expand; %s", actionText(context), ldflagsHint())
+		return errorf("build.ldflags holds %s, which go-app does not expand; %s", actionText(context), ldflagsHint())
 	}
 	return nil
 }
@@ -173,11 +211,11 @@ func literal(p *tparse.PipeNode) bool {
 // unknownVar is the error for {{.Name}} with a Name that is no variable.
 func unknownVar(tmpl *template.Template, n tparse.Node, name string) error {
 	_, context := tmpl.ErrorContext(n)
-	msg := fmt.Sprintf("build.ldflags uses %s, which is no variable", actionText(context))
+	msg := msgf("build.ldflags uses %s, which is no variable", actionText(context))
 	if s := closest(name, LdflagsVarNames()); s != "" {
-		msg += fmt.Sprintf(" (did you mean {{.%s}}?)", s)
+		msg += msgf(" (did you mean {{.%s}}?)", s)
 	}
-	return fmt.Errorf("%s; the variables are %s", msg, varList())
+	return errorf("%s; the variables are %s", msg, varList())
 }
 
 // actionText shows a node as written in the template, shortened.
@@ -198,7 +236,7 @@ func (l *Ldflags) Expand(v LdflagsVars) (string, error) {
 		val := rv.FieldByName(name).String()
 		if i := strings.IndexFunc(val, splitsLdflags); i >= 0 {
 			r, _ := utf8.DecodeRuneInString(val[i:])
-			return "", fmt.Errorf("build.ldflags uses {{.%s}}, whose value %s (from %s) holds %s; the go command would split -ldflags there: use a value without spaces or quotes",
+			return "", errorf("build.ldflags uses {{.%s}}, whose value %s (from %s) holds %s; the go command would split -ldflags there: use a value without spaces or quotes",
 				name, quote(val), ldflagsOrigins[name], describeRune(r))
 		}
 	}
@@ -224,7 +262,7 @@ func describeRune(r rune) string {
 	if unicode.IsSpace(r) {
 		return "white space"
 	}
-	return fmt.Sprintf("a %c quote", r)
+	return msgf("a %c quote", r)
 }
 
 // ldflags checks that build.ldflags is a template go-app can expand.

@@ -27,6 +27,9 @@ import (
 func Load(filename string, data []byte) (*Spec, error) {
 	s := &Spec{Source: SourceInfo{Filename: filename, Data: data, Positions: map[string]Position{}}}
 	p := &problems{filename: displayName(filename)}
+	if sizeProblem(data, p) {
+		return s, p.list.Err()
+	}
 	root := parse(data, p)
 	if len(p.list) > 0 {
 		return s, p.list.Err() // validating a file that is not YAML says nothing useful
@@ -34,10 +37,13 @@ func Load(filename string, data []byte) (*Spec, error) {
 	if root == nil {
 		return s, s.Validate().Err()
 	}
-	d := &decoder{problems: p, positions: s.Source.Positions, budget: maxValues}
+	d := newDecoder(p, s.Source.Positions)
 	d.decode(root, reflect.ValueOf(s).Elem(), "", "")
-	if r := resolve(root); d.budget < 0 || r.Kind != yaml.MappingNode && !isNull(r) {
-		return s, p.list.Err() // not a spec, or only part of one
+	if d.over != nil {
+		return s, Errors{d.over}.Err() // a file too big to look at further
+	}
+	if r := resolve(root); r.Kind != yaml.MappingNode && !isNull(r) {
+		return s, p.list.Err() // not a spec
 	}
 	return s, merge(p.list, s.Validate()).Err()
 }
@@ -57,8 +63,10 @@ func merge(decoding, validation Errors) Errors {
 	return decoding
 }
 
-// parse returns the root node of the single YAML document in data, or nil
-// when data holds no document.
+// parse returns the root node of the one YAML document in data that holds
+// something, or nil when none does. Empty documents (a --- line with
+// nothing after it) are ignored; a second document that holds something
+// is a problem, as go-app would ignore it.
 func parse(data []byte, p *problems) (root *yaml.Node) {
 	defer func() {
 		if r := recover(); r != nil {
@@ -67,25 +75,24 @@ func parse(data []byte, p *problems) (root *yaml.Node) {
 		}
 	}()
 	dec := yaml.NewDecoder(bytes.NewReader(data))
-	var doc yaml.Node
-	if err := dec.Decode(&doc); err != nil {
-		if !errors.Is(err, io.EOF) {
-			syntaxError(data, err, p)
+	for {
+		var doc yaml.Node
+		if err := dec.Decode(&doc); err != nil {
+			if !errors.Is(err, io.EOF) {
+				syntaxError(data, err, p)
+				return nil
+			}
+			return root
 		}
-		return nil
+		switch {
+		case len(doc.Content) == 0 || isNull(doc.Content[0]):
+		case root == nil:
+			root = doc.Content[0]
+		default:
+			p.add(RuleInvalidYAML, position(&doc), "the file holds a second YAML document (the first is at line %d), which go-app would ignore; go-app.yaml is one document: remove this --- line and what follows, or merge the two", root.Line)
+			return nil
+		}
 	}
-	var next yaml.Node
-	switch err := dec.Decode(&next); {
-	case errors.Is(err, io.EOF):
-	case err != nil:
-		syntaxError(data, err, p)
-	case len(next.Content) > 0 && !isNull(next.Content[0]):
-		p.add(RuleInvalidYAML, position(&next), "the file holds a second YAML document; remove this --- line and what follows")
-	}
-	if len(doc.Content) == 0 {
-		return nil
-	}
-	return doc.Content[0]
 }
 
 // yamlLine matches the line number in the errors of the YAML parser.

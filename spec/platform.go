@@ -2,7 +2,6 @@ package spec
 
 import (
 	"debug/elf"
-	"fmt"
 	"slices"
 	"strings"
 
@@ -17,8 +16,11 @@ import (
 type Arch struct {
 	// GOARCH is the Go architecture, which is also the OCI one.
 	GOARCH string
-	// GoVariable is the Go setting a variant sets ("GOARM", "GOAMD64"), or
-	// "" for an architecture without variants.
+	// GoVariable is the Go setting that selects the CPU level of its
+	// binaries ("GOAMD64", "GOARM", "GOPPC64"), or "" for an architecture
+	// without one. A variant sets it; without variants go-app leaves it at
+	// Go's default, the baseline CPU. build.env cannot set it: the
+	// platform of the image must say what CPU its binaries need.
 	GoVariable string
 	// Variants are the variants go-app builds for, as containerd
 	// normalizes them; none for an architecture built without a variant.
@@ -59,22 +61,22 @@ var Arches = []Arch{
 	{GOARCH: "amd64", GoVariable: "GOAMD64",
 		Variants: []Variant{{Name: "v1", Baseline: true}, {Name: "v2", Go: "v2"}, {Name: "v3", Go: "v3"}, {Name: "v4", Go: "v4"}},
 		ELF:      ELFIdent{elf.EM_X86_64, elf.ELFCLASS64, elf.ELFDATA2LSB}, Name: "x86-64"},
-	{GOARCH: "arm64",
+	{GOARCH: "arm64", GoVariable: "GOARM64",
 		ELF: ELFIdent{elf.EM_AARCH64, elf.ELFCLASS64, elf.ELFDATA2LSB}, Name: "AArch64", QEMU: "qemu-aarch64"},
 	{GOARCH: "arm", GoVariable: "GOARM",
 		Variants: []Variant{{Name: "v7", Go: "7"}, {Name: "v6", Go: "6"}},
 		ELF:      ELFIdent{elf.EM_ARM, elf.ELFCLASS32, elf.ELFDATA2LSB}, Name: "32-bit ARM", QEMU: "qemu-arm"},
-	{GOARCH: "386",
+	{GOARCH: "386", GoVariable: "GO386",
 		ELF: ELFIdent{elf.EM_386, elf.ELFCLASS32, elf.ELFDATA2LSB}, Name: "x86 (32-bit)"},
-	{GOARCH: "ppc64le",
+	{GOARCH: "ppc64le", GoVariable: "GOPPC64",
 		ELF: ELFIdent{elf.EM_PPC64, elf.ELFCLASS64, elf.ELFDATA2LSB}, Name: "PowerPC 64 little-endian", QEMU: "qemu-ppc64le"},
 	{GOARCH: "s390x",
 		ELF: ELFIdent{elf.EM_S390, elf.ELFCLASS64, elf.ELFDATA2MSB}, Name: "IBM Z (s390x)", QEMU: "qemu-s390x"},
-	{GOARCH: "riscv64",
+	{GOARCH: "riscv64", GoVariable: "GORISCV64",
 		ELF: ELFIdent{elf.EM_RISCV, elf.ELFCLASS64, elf.ELFDATA2LSB}, Name: "RISC-V 64", QEMU: "qemu-riscv64"},
 	{GOARCH: "loong64",
 		ELF: ELFIdent{elf.EM_LOONGARCH, elf.ELFCLASS64, elf.ELFDATA2LSB}, Name: "LoongArch 64", QEMU: "qemu-loongarch64"},
-	{GOARCH: "mips64le",
+	{GOARCH: "mips64le", GoVariable: "GOMIPS64",
 		ELF: ELFIdent{elf.EM_MIPS, elf.ELFCLASS64, elf.ELFDATA2LSB}, Name: "MIPS64 little-endian", QEMU: "qemu-mips64el"},
 }
 
@@ -130,7 +132,7 @@ func SupportedPlatforms() string {
 		case len(a.Variants) == 0:
 			list = append(list, "linux/"+a.GOARCH)
 		case slices.ContainsFunc(a.Variants, func(v Variant) bool { return v.Baseline }):
-			list = append(list, fmt.Sprintf("linux/%s (variants %s to %s)", a.GOARCH, a.Variants[0].Name, a.Variants[len(a.Variants)-1].Name))
+			list = append(list, msgf("linux/%s (variants %s to %s)", a.GOARCH, a.Variants[0].Name, a.Variants[len(a.Variants)-1].Name))
 		default:
 			for _, v := range a.Variants {
 				list = append(list, "linux/"+a.GOARCH+"/"+v.Name)
@@ -150,18 +152,18 @@ var supported = SupportedPlatforms()
 // quoted platform, so they read well after a key path or a flag name.
 func ParsePlatform(s string) (platforms.Platform, error) {
 	if !strings.Contains(s, "/") {
-		return platforms.Platform{}, fmt.Errorf("%q must be os/arch, like linux/arm64", s)
+		return platforms.Platform{}, errorf("%q must be os/arch, like linux/arm64", s)
 	}
 	p, err := platforms.Parse(s)
 	if err != nil {
-		return platforms.Platform{}, fmt.Errorf("%q is not a platform; write os/arch or os/arch/variant, like linux/arm64", s)
+		return platforms.Platform{}, errorf("%q is not a platform; write os/arch or os/arch/variant, like linux/arm64", s)
 	}
 	p = platforms.Normalize(p)
 	if p.OS != "linux" || p.OSVersion != "" || len(p.OSFeatures) > 0 {
-		return platforms.Platform{}, fmt.Errorf("%q is not a Linux platform; go-app builds Linux images only, so use linux/<arch>, like linux/amd64", s)
+		return platforms.Platform{}, errorf("%q is not a Linux platform; go-app builds Linux images only, so use linux/<arch>, like linux/amd64", s)
 	}
 	if _, _, ok := PlatformArch(p); !ok {
-		return platforms.Platform{}, fmt.Errorf("%q is not a platform go-app builds for; use %s", s, supported)
+		return platforms.Platform{}, errorf("%q is not a platform go-app builds for; use %s", s, supported)
 	}
 	return p, nil
 }

@@ -30,9 +30,9 @@ func TestPlatformArch(t *testing.T) {
 		{"linux/arm", true, "GOARM", "7"},
 		{"linux/arm/v6", true, "GOARM", "6"},
 		{"linux/arm/v5", false, "", ""},
-		{"linux/arm64/v8", true, "", ""},
-		{"linux/arm64/v9", false, "", ""},
-		{"linux/riscv64", true, "", ""},
+		{"linux/arm64/v8", true, "GOARM64", ""},
+		{"linux/arm64/v9", false, "GOARM64", ""},
+		{"linux/riscv64", true, "GORISCV64", ""},
 		{"linux/sparc64", false, "", ""},
 	} {
 		a, v, ok := PlatformArch(platforms.Normalize(platforms.MustParse(tc.platform)))

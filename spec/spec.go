@@ -21,8 +21,9 @@ type Spec struct {
 	// build several programs into one image.
 	Main string `yaml:"main,omitempty" json:"main,omitempty"`
 
-	// Binaries lists several programs to build into the image. The first one is
-	// the image's entrypoint unless Runtime.Entrypoint names another.
+	// Binaries lists several programs to build into the image, at most 100
+	// (MaxBinaries). The first one is the image's entrypoint unless
+	// Runtime.Entrypoint names another.
 	Binaries []Binary `yaml:"binaries,omitempty" json:"binaries,omitempty"`
 
 	// Go selects the Go toolchain that compiles the program.
@@ -54,8 +55,8 @@ type Spec struct {
 
 // Binary is one program built into the image.
 type Binary struct {
-	// Name is the file name of the binary in the image (in /usr/local/bin).
-	// Default: the last path element of Main.
+	// Name is the file name of the binary in the image (in /usr/local/bin),
+	// at most 255 bytes. Default: the last path element of Main.
 	Name string `yaml:"name,omitempty" json:"name,omitempty"`
 
 	// Main is the main package to build, relative to the module root, like
@@ -73,8 +74,8 @@ type Go struct {
 	// major.minor of its go line.
 	Version string `yaml:"version,omitempty" json:"version,omitempty"`
 
-	// Image is the toolchain image reference. Default:
-	// docker.io/library/golang:<Version>. It always runs on the build
+	// Image is the toolchain image reference; its Go builds, so Version
+	// must then be left out. Default: docker.io/library/golang:<Version>. It always runs on the build
 	// platform; a `--build-context <image>=...` named context replaces it
 	// the same way it replaces a FROM image in a Dockerfile.
 	Image string `yaml:"image,omitempty" json:"image,omitempty"`
@@ -94,8 +95,14 @@ type Build struct {
 
 	// Env is extra environment for `go mod download`, `go build` and `go test`,
 	// like GOEXPERIMENT, GOFLAGS or GOPROXY.
-	// GOOS, GOARCH, GOARM, GOAMD64, GOARM64, GO386 and CGO_ENABLED are set by
-	// go-app and cannot be set here.
+	// What go-app sets cannot be set here: GOOS, GOARCH and CGO_ENABLED;
+	// the CPU level of every architecture (GOAMD64, GOARM, GOARM64, GO386,
+	// GOPPC64, GORISCV64, GOMIPS64, GOMIPS, GOWASM), which comes from the
+	// target platform's variant; GOTOOLCHAIN, GOROOT and PATH (the
+	// toolchain image's Go builds); GOCACHE, GOMODCACHE and GOCACHEPROG
+	// (go-app's cache mounts); HOME, NETRC and SSH_AUTH_SOCK (the
+	// credentials of --secret id=netrc and --ssh). Ldflags, Tags, Private
+	// and Env add up to at most 64 KiB (MaxBuildBytes).
 	Env map[string]string `yaml:"env,omitempty" json:"env,omitempty"`
 
 	// Strip passes -ldflags "-s -w" before Ldflags (default true): no symbol
@@ -186,7 +193,9 @@ type Runtime struct {
 type Healthcheck struct {
 	// Command is the check: its first element is one of the binaries'
 	// names (run from /usr/local/bin) or an absolute path in the image,
-	// the rest its arguments, like [server, health].
+	// the rest its arguments, like [server, health]. On scratch an
+	// absolute path must be one go-app puts there: a binary's or one of
+	// runtime.files.
 	Command []string `yaml:"command,omitempty" json:"command,omitempty"`
 
 	// Interval is the time between two checks.
@@ -212,7 +221,8 @@ type File struct {
 	// Src is a path in the build context, relative, inside the context.
 	Src string `yaml:"src" json:"src"`
 	// Dst is the absolute path in the image. A Dst ending in "/" is a
-	// directory that receives Src under its own name.
+	// directory that receives Src under its own name. It must not be a
+	// binary's path, which the copy would replace.
 	Dst string `yaml:"dst" json:"dst"`
 
 	// Pos is where this file is declared; filled by Load.

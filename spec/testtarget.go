@@ -1,7 +1,6 @@
 package spec
 
 import (
-	"fmt"
 	"path"
 	"slices"
 	"strconv"
@@ -42,8 +41,10 @@ func (v *validator) test() {
 		switch {
 		case k == "CGO_ENABLED":
 			v.add(v.at("test.env."+k), "test.env.CGO_ENABLED is set by go-app; use test.race: true (or build.cgo: true) instead")
-		case slices.Contains(platformEnv, k):
+		case k == "GOOS" || k == "GOARCH" || slices.ContainsFunc(Arches, func(a Arch) bool { return a.GoVariable == k }):
 			v.add(v.at("test.env."+k), "test.env.%s cannot be set: the tests run on the build platform, natively; remove it", k)
+		case envProblem(k, t.Env[k]) != "":
+			v.add(v.at("test.env."+k), "test.env.%s %s", k, envProblem(k, t.Env[k]))
 		}
 	}
 }
@@ -55,15 +56,15 @@ func testPackageProblem(p string) string {
 	case p == "":
 		return "is empty; remove it or name packages, like ./..."
 	case strings.HasPrefix(p, "-"):
-		return fmt.Sprintf("%q is a flag; put it under test.flags", p)
+		return msgf("%q is a flag; put it under test.flags", p)
 	case strings.ContainsFunc(p, unicode.IsSpace):
-		return fmt.Sprintf("%q must be one package pattern, without spaces; list each pattern separately", p)
+		return msgf("%q must be one package pattern, without spaces; list each pattern separately", p)
 	case path.IsAbs(p):
-		return fmt.Sprintf("%q must be relative to the module root, like ./...", p)
+		return msgf("%q must be relative to the module root, like ./...", p)
 	case escapes(p):
-		return fmt.Sprintf("%q points outside the module; name packages inside it, like ./...", p)
+		return msgf("%q points outside the module; name packages inside it, like ./...", p)
 	case p != "." && !strings.HasPrefix(p, "./"):
-		return fmt.Sprintf("%q must start with \"./\" to be a directory of the module; write %q", p, "./"+p)
+		return msgf("%q must start with \"./\" to be a directory of the module; write %q", p, "./"+p)
 	}
 	return ""
 }
@@ -87,15 +88,15 @@ func testFlagProblem(f, prev string) string {
 		return "is empty; remove it or write a go test flag, like -short"
 	case !strings.HasPrefix(f, "-") || f == "-" || f == "--":
 		if strings.HasPrefix(prev, "-") && !strings.Contains(prev, "=") {
-			return fmt.Sprintf("%q is not a flag; write a flag and its value as one item, like %q", f, prev+"="+f)
+			return msgf("%q is not a flag; write a flag and its value as one item, like %q", f, prev+"="+f)
 		}
-		return fmt.Sprintf("%q is not a flag; flags start with \"-\", like -short (packages go under test.packages)", f)
+		return msgf("%q is not a flag; flags start with \"-\", like -short (packages go under test.packages)", f)
 	case strings.ContainsFunc(strings.SplitN(f, "=", 2)[0], unicode.IsSpace):
-		return fmt.Sprintf("%q must be one flag; list each flag separately, with its value after \"=\"", f)
+		return msgf("%q must be one flag; list each flag separately, with its value after \"=\"", f)
 	}
 	name, _, _ := strings.Cut(strings.TrimLeft(f, "-"), "=")
 	if why, ok := rejectedTestFlags[name]; ok {
-		return fmt.Sprintf("%q cannot be used: %s", f, why)
+		return msgf("%q cannot be used: %s", f, why)
 	}
 	return ""
 }

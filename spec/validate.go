@@ -2,7 +2,6 @@ package spec
 
 import (
 	"cmp"
-	"fmt"
 	"maps"
 	"path"
 	"regexp"
@@ -12,7 +11,6 @@ import (
 	"unicode"
 
 	"github.com/containerd/platforms"
-	"github.com/distribution/reference"
 )
 
 var (
@@ -33,10 +31,6 @@ const scratch = "scratch"
 
 // maxID is the largest UID or GID runtime.user accepts.
 const maxID = 1<<31 - 1
-
-// platformEnv are the build.env variables go-app derives from the target
-// platform.
-var platformEnv = []string{"GOOS", "GOARCH", "GOARM", "GOAMD64", "GOARM64", "GO386"}
 
 // Validate checks every rule of go-app.yaml and returns all problems, sorted,
 // each at the position of the offending value (the zero Position when the
@@ -122,6 +116,8 @@ func (v *validator) binaries() {
 		v.add(v.at("main"), "use either main or binaries, not both")
 	case s.Main == "" && len(s.Binaries) == 0:
 		v.nothingToBuild()
+	case len(s.Binaries) > MaxBinaries:
+		v.add(v.at("binaries"), "binaries lists %d binaries; an image may hold at most %d: build the others into images of their own", len(s.Binaries), MaxBinaries)
 	}
 	var names []string
 	first := map[string]target{}
@@ -147,6 +143,7 @@ func (v *validator) binaries() {
 	if known {
 		v.entrypoint(names)
 		v.healthcheckCommand(names)
+		v.filesOverBinaries(names)
 	}
 }
 
@@ -188,9 +185,9 @@ func packageProblem(pkg string) string {
 	case escapes(pkg):
 		return "points outside the module; name a package inside it, like ./cmd/server"
 	case pkg != "." && !strings.HasPrefix(pkg, "./"):
-		return fmt.Sprintf("must start with \"./\" to be a directory of the module; write %q", "./"+pkg)
+		return msgf("must start with \"./\" to be a directory of the module; write %q", "./"+pkg)
 	}
-	return ""
+	return pathProblem(pkg)
 }
 
 // escapes reports whether the relative path p leads out of its root.
@@ -203,7 +200,9 @@ func escapes(p string) bool {
 // not known before FillDefaults.
 func (v *validator) binaryName(t target) string {
 	if t.Name != "" {
-		if !validFileName(t.Name) {
+		if len(t.Name) > MaxNameBytes {
+			v.add(v.namePos(t), "%s %q is %d bytes long; file systems allow at most %d bytes in a name", t.key("name"), t.Name, len(t.Name), MaxNameBytes)
+		} else if !validFileName(t.Name) {
 			v.add(v.namePos(t), "%s %q must be a plain file name: letters, digits, \".\", \"_\" and \"-\", and not \".\" or \"..\"", t.key("name"), t.Name)
 		}
 		return t.Name
@@ -237,9 +236,9 @@ func (v *validator) where(t target, from Position) string {
 	case at.Line == 0:
 		return cmp.Or(t.path, "main")
 	case at.Line == from.Line:
-		return fmt.Sprintf("at line %d, column %d", at.Line, at.Column)
+		return msgf("at line %d, column %d", at.Line, at.Column)
 	}
-	return fmt.Sprintf("at line %d", at.Line)
+	return msgf("at line %d", at.Line)
 }
 
 // entrypoint checks that runtime.entrypoint names one of the binaries.
@@ -248,7 +247,7 @@ func (v *validator) entrypoint(names []string) {
 	if ep == "" || len(names) == 0 || slices.Contains(names, ep) {
 		return
 	}
-	v.add(v.at("runtime.entrypoint"), "runtime.entrypoint %q is not a binary of this spec; use one of: %s", ep, strings.Join(names, ", "))
+	v.add(v.at("runtime.entrypoint"), "runtime.entrypoint %q is not a binary of this spec; use one of: %s", ep, someOf(names))
 }
 
 // toolchain checks go.version and go.image.
@@ -258,94 +257,13 @@ func (v *validator) toolchain() {
 		v.add(v.at("go.version"), "go.version %q is not a Go version; use one like \"1.26\" or \"1.26.3\"", g.Version)
 	}
 	if g.Image != "" {
-		if _, err := reference.ParseNormalizedNamed(g.Image); err != nil {
-			v.add(v.at("go.image"), "go.image %q is not a valid image reference (%v); use one like golang:1.26", g.Image, err)
+		if problem := referenceProblem(g.Image, "a valid image reference"); problem != "" {
+			v.add(v.at("go.image"), "go.image %q %s; use one like golang:1.26", g.Image, problem)
 		}
 	}
-}
-
-// build checks build.tags and build.env, and that cgo has a libc.
-func (v *validator) build() {
-	b := v.s.Build
-	for i, tag := range b.Tags {
-		key := "build.tags." + strconv.Itoa(i)
-		switch {
-		case tag == "":
-			v.add(v.at(key), "%s is empty; remove it or name a build tag", key)
-		case strings.ContainsFunc(tag, func(r rune) bool { return r == ',' || unicode.IsSpace(r) }):
-			v.add(v.at(key), "%s %q must be one tag, without spaces or commas; list each tag separately", key, tag)
-		}
+	if goVersion.MatchString(g.Version) && g.Image != "" && v.has("go.version") && v.has("go.image") {
+		v.add(v.at("go.version"), "go.version is not used when go.image is set (line %d): the image's Go builds; remove go.version, or go.image to build with %s", v.at("go.image").Line, DefaultImageRepo+":"+shorten(g.Version))
 	}
-	for _, k := range v.envNames("build.env", b.Env) {
-		switch {
-		case k == "CGO_ENABLED":
-			v.add(v.at("build.env."+k), "build.env.CGO_ENABLED is set by go-app; use build.cgo: true instead")
-		case slices.Contains(platformEnv, k):
-			v.add(v.at("build.env."+k), "build.env.%s is set by go-app from the target platform; use --platform or platforms: instead", k)
-		}
-	}
-	if b.Cgo && v.s.onScratch() {
-		v.add(v.at("build.cgo"), "a cgo binary needs a libc, which scratch does not have; set runtime.base to an image with a libc or drop build.cgo")
-	}
-	v.private()
-	v.ldflags()
-}
-
-// The type-error hints of build.private, next to its checks.
-// private checks build.private: each item one GOPRIVATE pattern, and no
-// second source of GOPRIVATE in build.env.
-func (v *validator) private() {
-	b := v.s.Build
-	for i, p := range b.Private {
-		key := "build.private." + strconv.Itoa(i)
-		if problem := privateProblem(p); problem != "" {
-			v.add(v.at(key), "%s %s", key, problem)
-		}
-	}
-	if _, ok := b.Env["GOPRIVATE"]; ok && len(b.Private) > 0 {
-		v.add(v.at("build.env.GOPRIVATE"), "build.env.GOPRIVATE conflicts with build.private; list the patterns in build.private only")
-	}
-}
-
-// privateProblem says what is wrong with a build.private pattern, or
-// returns "". The go command ignores malformed GOPRIVATE patterns silently,
-// so everything that can never match a module path is an error here.
-func privateProblem(p string) string {
-	switch {
-	case p == "":
-		return "is empty; remove it or write a module path pattern, like example.com/private"
-	case strings.ContainsFunc(p, func(r rune) bool { return r == ',' || unicode.IsSpace(r) }):
-		return fmt.Sprintf("%q must be one pattern, without spaces or commas; list each pattern separately", p)
-	case strings.Contains(p, "://"):
-		_, rest, _ := strings.Cut(p, "://")
-		return fmt.Sprintf("%q is a URL; write the module path without a scheme, like %q", p, rest)
-	case strings.HasPrefix(p, "/"):
-		return fmt.Sprintf("%q must not start with \"/\"; module paths start with a host name, like example.com/private", p)
-	case strings.Contains(p, "..."):
-		fix := strings.TrimSuffix(strings.TrimSuffix(p, "..."), "/")
-		if fix == "" || strings.Contains(fix, "...") {
-			fix = "example.com/private"
-		}
-		return fmt.Sprintf("%q uses \"...\", which GOPRIVATE does not know; a pattern already matches every module path it is a prefix of, so write %q", p, fix)
-	}
-	if _, err := path.Match(p, ""); err != nil {
-		return fmt.Sprintf("%q is not a valid pattern (%v); use * and ? wildcards, like *.corp.example.com", p, err)
-	}
-	return ""
-}
-
-// envNames checks the variable names of env, the map at path, and returns
-// the valid ones, sorted.
-func (v *validator) envNames(path string, env map[string]string) []string {
-	var valid []string
-	for _, k := range slices.Sorted(maps.Keys(env)) {
-		if !envName.MatchString(k) {
-			v.add(v.at(join(path, k)), "%s key %q is not a valid variable name; use letters, digits and \"_\", not starting with a digit", path, k)
-			continue
-		}
-		valid = append(valid, k)
-	}
-	return valid
 }
 
 // platforms checks the target platforms.
@@ -376,15 +294,19 @@ func (s *Spec) onScratch() bool {
 func (v *validator) runtime() {
 	r := v.s.Runtime
 	if r.Base != "" && r.Base != scratch {
-		if _, err := reference.ParseNormalizedNamed(r.Base); err != nil {
-			v.add(v.at("runtime.base"), "runtime.base %q is not scratch or a valid image reference (%v); use one like alpine:3.22", r.Base, err)
+		if problem := referenceProblem(r.Base, "scratch or a valid image reference"); problem != "" {
+			v.add(v.at("runtime.base"), "runtime.base %q %s; use one like alpine:3.22", r.Base, problem)
 		}
 	}
 	if r.User != "" {
 		v.user(r.User)
 	}
-	if r.Workdir != "" && !path.IsAbs(r.Workdir) {
+	switch {
+	case r.Workdir == "":
+	case !path.IsAbs(r.Workdir):
 		v.add(v.at("runtime.workdir"), "runtime.workdir %q must be an absolute path, like /app", r.Workdir)
+	case pathProblem(r.Workdir) != "":
+		v.add(v.at("runtime.workdir"), "runtime.workdir %s", pathProblem(r.Workdir))
 	}
 	v.envNames("runtime.env", r.Env)
 	for i, p := range r.Ports {
@@ -447,6 +369,8 @@ func (v *validator) file(key string, f File) {
 		v.add(src, "%s.src %q must be relative to the build context, like config/app.yaml", key, f.Src)
 	case escapes(f.Src):
 		v.add(src, "%s.src %q points outside the build context; name a path inside it", key, f.Src)
+	case pathProblem(f.Src) != "":
+		v.add(src, "%s.src %s", key, pathProblem(f.Src))
 	}
 	dst := cmp.Or(v.at(key+".dst"), item)
 	switch {
@@ -456,6 +380,8 @@ func (v *validator) file(key string, f File) {
 		v.add(dst, "%s.dst %q must be an absolute path in the image, like /etc/app/", key, f.Dst)
 	case path.Clean(f.Dst) == "/":
 		v.add(dst, "%s.dst must not be the root directory; copy into a directory like /etc/app/", key)
+	case pathProblem(f.Dst) != "":
+		v.add(dst, "%s.dst %s", key, pathProblem(f.Dst))
 	}
 }
 

@@ -63,11 +63,11 @@ func TestValidateWithoutSource(t *testing.T) {
 			name: "reserved build env",
 			spec: Spec{Main: ".", Build: Build{Env: map[string]string{"GOARM64": "v9.0", "GOAMD64": "v3", "GO386": "sse2", "GOARCH": "arm", "GOARM": "7"}}},
 			want: []string{
-				"go-app.yaml: build.env.GO386 is set by go-app from the target platform; use --platform or platforms: instead",
-				"go-app.yaml: build.env.GOAMD64 is set by go-app from the target platform; use --platform or platforms: instead",
+				"go-app.yaml: build.env.GO386 selects the CPU of 386 binaries, which go-app leaves at Go's default: the image's platform, linux/386, has no variant to say that its binaries need another CPU; remove it",
+				"go-app.yaml: build.env.GOAMD64 selects the CPU of amd64 binaries, which go-app sets from the target platform's variant so that the image says what CPU it needs; use --platform or platforms: with a variant, like linux/amd64/v3",
 				"go-app.yaml: build.env.GOARCH is set by go-app from the target platform; use --platform or platforms: instead",
-				"go-app.yaml: build.env.GOARM is set by go-app from the target platform; use --platform or platforms: instead",
-				"go-app.yaml: build.env.GOARM64 is set by go-app from the target platform; use --platform or platforms: instead",
+				"go-app.yaml: build.env.GOARM selects the CPU of arm binaries, which go-app sets from the target platform's variant so that the image says what CPU it needs; use --platform or platforms: with a variant, like linux/arm/v7",
+				"go-app.yaml: build.env.GOARM64 selects the CPU of arm64 binaries, which go-app leaves at Go's default: the image's platform, linux/arm64, has no variant to say that its binaries need another CPU; remove it",
 			},
 		},
 		{
