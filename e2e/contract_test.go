@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/containerd/platforms"
 	"github.com/goappfrontend/go-app/e2e/ocirun"
 	"github.com/goappfrontend/go-app/e2e/stack"
 )
@@ -301,7 +302,7 @@ func fileProblems(ex example, img *ocirun.Image) (bad problems, notes []string) 
 	if size > maxNonBinary {
 		bad.add("files besides the binaries take %d bytes, want at most %d:\n%s", size, maxNonBinary, list)
 	}
-	notes = append(notes, fmt.Sprintf("%s: %d layers, %d entries, %d bytes besides the binaries", img.Platform, len(img.Manifest.Layers), len(final), size))
+	notes = append(notes, fmt.Sprintf("%s: %d layers, %d entries, %d bytes besides the binaries", platforms.Format(img.Platform), len(img.Manifest.Layers), len(final), size))
 	return bad, notes
 }
 
@@ -331,13 +332,13 @@ func lineProblems(img *ocirun.Image, p string, prefixes ...string) problems {
 func checkImage(t *testing.T, ex example, img *ocirun.Image) {
 	t.Helper()
 	for _, p := range configProblems(ex, img) {
-		t.Errorf("%s: config: %s", img.Platform, p)
+		t.Errorf("%s: config: %s", platforms.Format(img.Platform), p)
 	}
 	bad, notes := fileProblems(ex, img)
 	for _, n := range notes {
 		t.Log(n)
 	}
 	for _, p := range bad {
-		t.Errorf("%s: files: %s", img.Platform, p)
+		t.Errorf("%s: files: %s", platforms.Format(img.Platform), p)
 	}
 }

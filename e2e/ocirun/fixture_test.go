@@ -4,13 +4,15 @@ import (
 	"archive/tar"
 	"bytes"
 	"compress/gzip"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/opencontainers/go-digest"
+	"github.com/opencontainers/image-spec/specs-go"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 )
 
 // tarEntry is one entry of a test layer.
@@ -92,21 +94,20 @@ func newLayout(t *testing.T) *layoutWriter {
 	return &layoutWriter{t: t, dir: dir}
 }
 
-func (w *layoutWriter) blob(mediaType string, b []byte) Descriptor {
+func (w *layoutWriter) blob(mediaType string, b []byte) ocispec.Descriptor {
 	w.t.Helper()
-	sum := sha256.Sum256(b)
-	hexSum := hex.EncodeToString(sum[:])
-	p := filepath.Join(w.dir, "blobs", "sha256", hexSum)
+	d := digest.FromBytes(b)
+	p := filepath.Join(w.dir, "blobs", d.Algorithm().String(), d.Encoded())
 	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 		w.t.Fatal(err)
 	}
 	if err := os.WriteFile(p, b, 0o644); err != nil {
 		w.t.Fatal(err)
 	}
-	return Descriptor{MediaType: mediaType, Digest: "sha256:" + hexSum, Size: int64(len(b))}
+	return ocispec.Descriptor{MediaType: mediaType, Digest: d, Size: int64(len(b))}
 }
 
-func (w *layoutWriter) jsonBlob(mediaType string, v any) Descriptor {
+func (w *layoutWriter) jsonBlob(mediaType string, v any) ocispec.Descriptor {
 	w.t.Helper()
 	b, err := json.Marshal(v)
 	if err != nil {
@@ -117,42 +118,46 @@ func (w *layoutWriter) jsonBlob(mediaType string, v any) Descriptor {
 
 // image writes config, layers (gzip) and manifest and returns the
 // manifest's descriptor with its platform set.
-func (w *layoutWriter) image(arch string, cfg ContainerConfig, layers ...[]tarEntry) Descriptor {
+func (w *layoutWriter) image(arch string, cfg ocispec.ImageConfig, layers ...[]tarEntry) ocispec.Descriptor {
 	w.t.Helper()
-	m := Manifest{SchemaVersion: 2, MediaType: MediaTypeOCIManifest}
-	ic := ImageConfig{OS: "linux", Architecture: arch, Config: cfg, Created: "2024-01-02T03:04:05Z"}
+	m := manifest()
+	created := time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC)
+	ic := ocispec.Image{Platform: ocispec.Platform{OS: "linux", Architecture: arch}, Config: cfg, Created: &created}
 	ic.RootFS.Type = "layers"
 	for _, l := range layers {
 		raw := makeTar(w.t, l)
-		sum := sha256.Sum256(raw)
-		ic.RootFS.DiffIDs = append(ic.RootFS.DiffIDs, "sha256:"+hex.EncodeToString(sum[:]))
-		m.Layers = append(m.Layers, w.blob("application/vnd.oci.image.layer.v1.tar+gzip", gzipBytes(w.t, raw)))
+		ic.RootFS.DiffIDs = append(ic.RootFS.DiffIDs, digest.FromBytes(raw))
+		m.Layers = append(m.Layers, w.blob(ocispec.MediaTypeImageLayerGzip, gzipBytes(w.t, raw)))
 	}
-	m.Config = w.jsonBlob("application/vnd.oci.image.config.v1+json", ic)
-	d := w.jsonBlob(MediaTypeOCIManifest, m)
-	d.Platform = &Platform{OS: "linux", Architecture: arch}
+	m.Config = w.jsonBlob(ocispec.MediaTypeImageConfig, ic)
+	d := w.jsonBlob(ocispec.MediaTypeImageManifest, m)
+	d.Platform = &ocispec.Platform{OS: "linux", Architecture: arch}
 	return d
 }
 
+// manifest is an empty OCI image manifest.
+func manifest() ocispec.Manifest {
+	return ocispec.Manifest{Versioned: specs.Versioned{SchemaVersion: 2}, MediaType: ocispec.MediaTypeImageManifest}
+}
+
 // attestation writes a BuildKit-style attestation manifest for subject.
-func (w *layoutWriter) attestation(subject Descriptor) Descriptor {
+func (w *layoutWriter) attestation(subject ocispec.Descriptor) ocispec.Descriptor {
 	w.t.Helper()
-	m := Manifest{SchemaVersion: 2, MediaType: MediaTypeOCIManifest,
-		Config: w.blob("application/vnd.oci.image.config.v1+json", []byte(`{"architecture":"unknown","os":"unknown","config":{},"rootfs":{"type":"layers","diff_ids":[]}}`)),
-		Layers: []Descriptor{w.blob("application/vnd.in-toto+json", []byte(`{"_type":"https://in-toto.io/Statement/v0.1"}`))},
-	}
-	d := w.jsonBlob(MediaTypeOCIManifest, m)
-	d.Platform = &Platform{OS: "unknown", Architecture: "unknown"}
+	m := manifest()
+	m.Config = w.blob(ocispec.MediaTypeImageConfig, []byte(`{"architecture":"unknown","os":"unknown","config":{},"rootfs":{"type":"layers","diff_ids":[]}}`))
+	m.Layers = []ocispec.Descriptor{w.blob("application/vnd.in-toto+json", []byte(`{"_type":"https://in-toto.io/Statement/v0.1"}`))}
+	d := w.jsonBlob(ocispec.MediaTypeImageManifest, m)
+	d.Platform = &ocispec.Platform{OS: "unknown", Architecture: "unknown"}
 	d.Annotations = map[string]string{
-		"vnd.docker.reference.digest": subject.Digest,
+		"vnd.docker.reference.digest": subject.Digest.String(),
 		"vnd.docker.reference.type":   "attestation-manifest",
 	}
 	return d
 }
 
-func (w *layoutWriter) index(file string, ds ...Descriptor) Descriptor {
+func (w *layoutWriter) index(file string, ds ...ocispec.Descriptor) ocispec.Descriptor {
 	w.t.Helper()
-	idx := Index{SchemaVersion: 2, MediaType: MediaTypeOCIIndex, Manifests: ds}
+	idx := ocispec.Index{Versioned: specs.Versioned{SchemaVersion: 2}, MediaType: ocispec.MediaTypeImageIndex, Manifests: ds}
 	if file != "" {
 		b, err := json.Marshal(idx)
 		if err != nil {
@@ -161,9 +166,9 @@ func (w *layoutWriter) index(file string, ds ...Descriptor) Descriptor {
 		if err := os.WriteFile(filepath.Join(w.dir, file), b, 0o644); err != nil {
 			w.t.Fatal(err)
 		}
-		return Descriptor{}
+		return ocispec.Descriptor{}
 	}
-	return w.jsonBlob(MediaTypeOCIIndex, idx)
+	return w.jsonBlob(ocispec.MediaTypeImageIndex, idx)
 }
 
 // tarDir packs a directory into a tar file (for the tar form of a layout).

@@ -2,97 +2,27 @@ package ocirun
 
 import (
 	"archive/tar"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
+
+	"github.com/containerd/platforms"
+	"github.com/opencontainers/go-digest"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 )
 
-// Media types this package understands.
+// Docker's media types for a manifest list and a manifest, which
+// image-spec does not define.
 const (
-	MediaTypeOCIIndex       = "application/vnd.oci.image.index.v1+json"
-	MediaTypeOCIManifest    = "application/vnd.oci.image.manifest.v1+json"
-	MediaTypeDockerList     = "application/vnd.docker.distribution.manifest.list.v2+json"
-	MediaTypeDockerManifest = "application/vnd.docker.distribution.manifest.v2+json"
+	mediaTypeDockerList     = "application/vnd.docker.distribution.manifest.list.v2+json"
+	mediaTypeDockerManifest = "application/vnd.docker.distribution.manifest.v2+json"
 )
-
-// Descriptor is an OCI content descriptor.
-type Descriptor struct {
-	MediaType    string            `json:"mediaType"`
-	Digest       string            `json:"digest"`
-	Size         int64             `json:"size"`
-	Platform     *Platform         `json:"platform,omitempty"`
-	Annotations  map[string]string `json:"annotations,omitempty"`
-	ArtifactType string            `json:"artifactType,omitempty"`
-}
-
-// Platform is the platform of an index entry or image config.
-type Platform struct {
-	OS           string `json:"os"`
-	Architecture string `json:"architecture"`
-	Variant      string `json:"variant,omitempty"`
-}
-
-// String formats p as "os/arch[/variant]".
-func (p Platform) String() string {
-	s := p.OS + "/" + p.Architecture
-	if p.Variant != "" {
-		s += "/" + p.Variant
-	}
-	return s
-}
-
-// Index is an OCI image index (or a Docker manifest list).
-type Index struct {
-	SchemaVersion int          `json:"schemaVersion"`
-	MediaType     string       `json:"mediaType,omitempty"`
-	Manifests     []Descriptor `json:"manifests"`
-}
-
-// Manifest is an OCI image manifest.
-type Manifest struct {
-	SchemaVersion int               `json:"schemaVersion"`
-	MediaType     string            `json:"mediaType,omitempty"`
-	Config        Descriptor        `json:"config"`
-	Layers        []Descriptor      `json:"layers"`
-	Annotations   map[string]string `json:"annotations,omitempty"`
-}
-
-// ImageConfig is the part of an OCI image config this package reads.
-type ImageConfig struct {
-	Created      string          `json:"created,omitempty"`
-	OS           string          `json:"os"`
-	Architecture string          `json:"architecture"`
-	Variant      string          `json:"variant,omitempty"`
-	Config       ContainerConfig `json:"config"`
-	RootFS       struct {
-		Type    string   `json:"type"`
-		DiffIDs []string `json:"diff_ids"`
-	} `json:"rootfs"`
-	History []struct {
-		Created    string `json:"created,omitempty"`
-		CreatedBy  string `json:"created_by,omitempty"`
-		Comment    string `json:"comment,omitempty"`
-		EmptyLayer bool   `json:"empty_layer,omitempty"`
-	} `json:"history,omitempty"`
-}
-
-// ContainerConfig is the "config" object of an image config: how to run it.
-type ContainerConfig struct {
-	User         string              `json:"User,omitempty"`
-	ExposedPorts map[string]struct{} `json:"ExposedPorts,omitempty"`
-	Env          []string            `json:"Env,omitempty"`
-	Entrypoint   []string            `json:"Entrypoint,omitempty"`
-	Cmd          []string            `json:"Cmd,omitempty"`
-	WorkingDir   string              `json:"WorkingDir,omitempty"`
-	Labels       map[string]string   `json:"Labels,omitempty"`
-	StopSignal   string              `json:"StopSignal,omitempty"`
-}
 
 // EnvValue returns the value of the variable key in env ("K=V" strings) and
 // whether it is set. The last setting wins.
@@ -132,10 +62,8 @@ func OpenLayout(path, scratch string) (*Layout, error) {
 		}
 	}
 	l := &Layout{Dir: dir}
-	var marker struct {
-		ImageLayoutVersion string `json:"imageLayoutVersion"`
-	}
-	if err := l.readJSON(filepath.Join(dir, "oci-layout"), &marker); err != nil {
+	var marker ocispec.ImageLayout
+	if err := l.readJSON(filepath.Join(dir, ocispec.ImageLayoutFile), &marker); err != nil {
 		return nil, fmt.Errorf("%s is not an OCI image layout: %w", path, err)
 	}
 	return l, nil
@@ -149,55 +77,25 @@ func extractLayoutTar(file, dir string) error {
 		return err
 	}
 	defer f.Close()
-	tr := tar.NewReader(f)
-	for {
-		hdr, err := tr.Next()
-		if err == io.EOF {
-			return nil
+	return applyTar(dir, f, func(hdr *tar.Header) (bool, error) {
+		if _, ok := cleanEntryName(hdr.Name); !ok {
+			return false, fmt.Errorf("bad entry name %q", hdr.Name)
 		}
-		if err != nil {
-			return err
-		}
-		name, ok := cleanEntryName(hdr.Name)
-		if !ok {
-			return fmt.Errorf("bad entry name %q", hdr.Name)
-		}
-		if name == "" {
-			continue
-		}
-		dst := filepath.Join(dir, filepath.FromSlash(name))
-		switch hdr.Typeflag {
-		case tar.TypeDir:
-			if err := os.MkdirAll(dst, 0o755); err != nil {
-				return err
-			}
-		case tar.TypeReg:
-			if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-				return err
-			}
-			out, err := os.Create(dst)
-			if err != nil {
-				return err
-			}
-			if err := copyAndClose(out, tr); err != nil {
-				return err
-			}
-		}
-	}
+		return hdr.Typeflag == tar.TypeDir || hdr.Typeflag == tar.TypeReg, nil
+	})
 }
 
 // BlobPath is the file of a blob in the layout.
-func (l *Layout) BlobPath(digest string) (string, error) {
-	alg, hex, ok := strings.Cut(digest, ":")
-	if !ok || alg == "" || hex == "" || strings.ContainsAny(digest, "/\\.") {
-		return "", fmt.Errorf("bad digest %q", digest)
+func (l *Layout) BlobPath(d digest.Digest) (string, error) {
+	if err := d.Validate(); err != nil {
+		return "", fmt.Errorf("bad digest %q: %w", d, err)
 	}
-	return filepath.Join(l.Dir, "blobs", alg, hex), nil
+	return filepath.Join(l.Dir, ocispec.ImageBlobsDir, d.Algorithm().String(), d.Encoded()), nil
 }
 
 // ReadBlob reads a whole blob (for manifests and configs; layers are
 // streamed by OpenBlob).
-func (l *Layout) ReadBlob(d Descriptor) ([]byte, error) {
+func (l *Layout) ReadBlob(d ocispec.Descriptor) ([]byte, error) {
 	p, err := l.BlobPath(d.Digest)
 	if err != nil {
 		return nil, err
@@ -213,7 +111,7 @@ func (l *Layout) ReadBlob(d Descriptor) ([]byte, error) {
 }
 
 // OpenBlob opens a blob for reading.
-func (l *Layout) OpenBlob(d Descriptor) (*os.File, error) {
+func (l *Layout) OpenBlob(d ocispec.Descriptor) (*os.File, error) {
 	p, err := l.BlobPath(d.Digest)
 	if err != nil {
 		return nil, err
@@ -229,7 +127,7 @@ func (l *Layout) readJSON(file string, v any) error {
 	return json.Unmarshal(b, v)
 }
 
-func (l *Layout) blobJSON(d Descriptor, v any) error {
+func (l *Layout) blobJSON(d ocispec.Descriptor, v any) error {
 	b, err := l.ReadBlob(d)
 	if err != nil {
 		return err
@@ -241,9 +139,9 @@ func (l *Layout) blobJSON(d Descriptor, v any) error {
 }
 
 // Index reads the layout's top-level index.json.
-func (l *Layout) Index() (*Index, error) {
-	var idx Index
-	if err := l.readJSON(filepath.Join(l.Dir, "index.json"), &idx); err != nil {
+func (l *Layout) Index() (*ocispec.Index, error) {
+	var idx ocispec.Index
+	if err := l.readJSON(filepath.Join(l.Dir, ocispec.ImageIndexFile), &idx); err != nil {
 		return nil, err
 	}
 	return &idx, nil
@@ -253,11 +151,11 @@ func (l *Layout) Index() (*Index, error) {
 type Image struct {
 	// Platform is the platform of the index entry (or, for a layout that
 	// holds a single manifest without one, of the config).
-	Platform Platform
+	Platform ocispec.Platform
 	// Descriptor is the manifest's descriptor in its index.
-	Descriptor Descriptor
-	Manifest   Manifest
-	Config     ImageConfig
+	Descriptor ocispec.Descriptor
+	Manifest   ocispec.Manifest
+	Config     ocispec.Image
 	// RawConfig is the config blob as stored.
 	RawConfig []byte
 
@@ -266,7 +164,7 @@ type Image struct {
 
 // IsAttestation reports whether an index entry is a BuildKit attestation
 // manifest (provenance or SBOM) rather than an image.
-func IsAttestation(d Descriptor) bool {
+func IsAttestation(d ocispec.Descriptor) bool {
 	if d.Annotations["vnd.docker.reference.type"] == "attestation-manifest" {
 		return true
 	}
@@ -284,25 +182,27 @@ func (l *Layout) Images() ([]*Image, error) {
 	if err := l.collect(idx, 0, &out); err != nil {
 		return nil, err
 	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].Platform.String() < out[j].Platform.String() })
+	slices.SortStableFunc(out, func(a, b *Image) int {
+		return cmp.Compare(platforms.Format(a.Platform), platforms.Format(b.Platform))
+	})
 	return out, nil
 }
 
-func (l *Layout) collect(idx *Index, depth int, out *[]*Image) error {
+func (l *Layout) collect(idx *ocispec.Index, depth int, out *[]*Image) error {
 	if depth > 8 {
 		return errors.New("indexes nested too deep")
 	}
 	for _, d := range idx.Manifests {
 		switch d.MediaType {
-		case MediaTypeOCIIndex, MediaTypeDockerList:
-			var sub Index
+		case ocispec.MediaTypeImageIndex, mediaTypeDockerList:
+			var sub ocispec.Index
 			if err := l.blobJSON(d, &sub); err != nil {
 				return err
 			}
 			if err := l.collect(&sub, depth+1, out); err != nil {
 				return err
 			}
-		case MediaTypeOCIManifest, MediaTypeDockerManifest:
+		case ocispec.MediaTypeImageManifest, mediaTypeDockerManifest:
 			if IsAttestation(d) {
 				continue
 			}
@@ -318,7 +218,7 @@ func (l *Layout) collect(idx *Index, depth int, out *[]*Image) error {
 	return nil
 }
 
-func (l *Layout) image(d Descriptor) (*Image, error) {
+func (l *Layout) image(d ocispec.Descriptor) (*Image, error) {
 	img := &Image{Descriptor: d, layout: l}
 	if err := l.blobJSON(d, &img.Manifest); err != nil {
 		return nil, fmt.Errorf("manifest: %w", err)
@@ -334,28 +234,26 @@ func (l *Layout) image(d Descriptor) (*Image, error) {
 	if d.Platform != nil {
 		img.Platform = *d.Platform
 	} else {
-		img.Platform = Platform{OS: img.Config.OS, Architecture: img.Config.Architecture, Variant: img.Config.Variant}
+		c := img.Config.Platform
+		img.Platform = ocispec.Platform{OS: c.OS, Architecture: c.Architecture, Variant: c.Variant}
 	}
 	return img, nil
 }
 
 // ImageFor returns the image of platform p ("linux/arm64") among imgs.
 func ImageFor(imgs []*Image, p string) (*Image, error) {
-	var have []string
-	for _, img := range imgs {
-		if img.Platform.String() == p {
-			return img, nil
-		}
-		have = append(have, img.Platform.String())
+	i := slices.IndexFunc(imgs, func(img *Image) bool { return platforms.Format(img.Platform) == p })
+	if i < 0 {
+		return nil, fmt.Errorf("no image for %s (have %v)", p, Platforms(imgs))
 	}
-	return nil, fmt.Errorf("no image for %s (have %v)", p, have)
+	return imgs[i], nil
 }
 
 // Platforms lists the platforms of imgs.
 func Platforms(imgs []*Image) []string {
 	var ps []string
 	for _, img := range imgs {
-		ps = append(ps, img.Platform.String())
+		ps = append(ps, platforms.Format(img.Platform))
 	}
 	return ps
 }

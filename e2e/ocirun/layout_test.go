@@ -10,6 +10,9 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/opencontainers/go-digest"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 )
 
 var (
@@ -40,7 +43,7 @@ var (
 		fileEnt("opq/.wh..wh..opq", 0o644, ""),
 		{name: "etc/passwd", typ: tar.TypeReg, mode: 0o640, uid: 0, gid: 42, body: "root:x:0:0::/:/x\nnonroot:x:65532:65532::/home/nonroot:/x\n"},
 	}
-	helloConfig = ContainerConfig{
+	helloConfig = ocispec.ImageConfig{
 		User:         "65532:65532",
 		Entrypoint:   []string{"/usr/local/bin/hello"},
 		Env:          []string{"PATH=/usr/local/bin:/usr/bin", "SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt"},
@@ -143,7 +146,7 @@ func TestSingleManifestPlatformFromConfig(t *testing.T) {
 
 func TestBlobPathRejectsTraversal(t *testing.T) {
 	l := &Layout{Dir: t.TempDir()}
-	for _, d := range []string{"sha256:../../etc/passwd", "sha256", "sha256:", ":abc", "sha256:a/b"} {
+	for _, d := range []digest.Digest{"sha256:../../etc/passwd", "sha256", "sha256:", ":abc", "sha256:a/b"} {
 		if _, err := l.BlobPath(d); err == nil {
 			t.Errorf("BlobPath(%q) accepted", d)
 		}
@@ -315,13 +318,13 @@ func TestZstdLayerIsRefusedClearly(t *testing.T) {
 	w := newLayout(t)
 	d := w.image("amd64", helloConfig, baseLayer)
 	// Point the manifest's layer at a zstd-looking blob.
-	var m Manifest
+	var m ocispec.Manifest
 	l := &Layout{Dir: w.dir}
 	if err := l.blobJSON(d, &m); err != nil {
 		t.Fatal(err)
 	}
 	m.Layers[0] = w.blob("application/vnd.oci.image.layer.v1.tar+zstd", []byte{0x28, 0xb5, 0x2f, 0xfd, 0, 0, 0, 0})
-	md := w.jsonBlob(MediaTypeOCIManifest, m)
+	md := w.jsonBlob(ocispec.MediaTypeImageManifest, m)
 	md.Platform = d.Platform
 	w.index("index.json", md)
 	imgs, err := l.Images()
@@ -335,11 +338,10 @@ func TestZstdLayerIsRefusedClearly(t *testing.T) {
 
 func TestUncompressedLayer(t *testing.T) {
 	w := newLayout(t)
-	m := Manifest{SchemaVersion: 2, MediaType: MediaTypeOCIManifest,
-		Config: w.jsonBlob("application/vnd.oci.image.config.v1+json", ImageConfig{OS: "linux", Architecture: "amd64"}),
-		Layers: []Descriptor{w.blob("application/vnd.oci.image.layer.v1.tar", makeTar(t, []tarEntry{fileEnt("a", 0o644, "A")}))},
-	}
-	w.index("index.json", w.jsonBlob(MediaTypeOCIManifest, m))
+	m := manifest()
+	m.Config = w.jsonBlob(ocispec.MediaTypeImageConfig, ocispec.Image{Platform: ocispec.Platform{OS: "linux", Architecture: "amd64"}})
+	m.Layers = []ocispec.Descriptor{w.blob(ocispec.MediaTypeImageLayer, makeTar(t, []tarEntry{fileEnt("a", 0o644, "A")}))}
+	w.index("index.json", w.jsonBlob(ocispec.MediaTypeImageManifest, m))
 	l, _ := OpenLayout(w.dir, "")
 	imgs, err := l.Images()
 	if err != nil {

@@ -16,6 +16,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 )
 
 // Options says how Start runs a container.
@@ -53,7 +55,7 @@ type Container struct {
 // filesystem is rootfs, as `runc run` in the background. bundle is a
 // directory for the runtime spec (config.json); it must exist. Call Stop
 // when done, whatever happens.
-func Start(cfg ImageConfig, rootfs, bundle string, opts Options) (*Container, error) {
+func Start(cfg ocispec.Image, rootfs, bundle string, opts Options) (*Container, error) {
 	spec, err := RuntimeSpec(cfg, rootfs, opts.RunConfig)
 	if err != nil {
 		return nil, err
@@ -250,7 +252,7 @@ type Result struct {
 
 // Run runs the image to completion (bounded by ctx) and returns its exit
 // code and output; the container is always deleted.
-func Run(ctx context.Context, cfg ImageConfig, rootfs, bundle string, opts Options) (Result, error) {
+func Run(ctx context.Context, cfg ocispec.Image, rootfs, bundle string, opts Options) (Result, error) {
 	c, err := Start(cfg, rootfs, bundle, opts)
 	if err != nil {
 		return Result{}, err

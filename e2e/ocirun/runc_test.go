@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 )
 
 // needRunc skips unless runc can run containers here (root and runc in
@@ -50,8 +52,8 @@ func probeRootfs(t *testing.T, goarch string) string {
 	return root
 }
 
-func probeConfig() ImageConfig {
-	return ImageConfig{OS: "linux", Config: ContainerConfig{
+func probeConfig() ocispec.Image {
+	return ocispec.Image{Platform: ocispec.Platform{OS: "linux"}, Config: ocispec.ImageConfig{
 		User:       "nonroot",
 		Entrypoint: []string{"/usr/local/bin/probe"},
 		Cmd:        []string{"info"},

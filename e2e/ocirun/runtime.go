@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 )
 
 // The parts of the OCI runtime spec (config.json) that RuntimeSpec fills.
@@ -111,7 +113,7 @@ var dockerDefaultCaps = []string{
 // mount, PID, IPC and UTS namespaces but shares the host's network, so a
 // server in it is reachable on 127.0.0.1. rootfs is the unpacked image;
 // the spec names it by absolute path.
-func RuntimeSpec(cfg ImageConfig, rootfs string, rc RunConfig) (*Spec, error) {
+func RuntimeSpec(cfg ocispec.Image, rootfs string, rc RunConfig) (*Spec, error) {
 	c := cfg.Config
 	var args []string
 	switch {

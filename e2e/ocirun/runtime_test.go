@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 )
 
 func rootfsWithEtc(t *testing.T) string {
@@ -27,7 +29,7 @@ func rootfsWithEtc(t *testing.T) string {
 
 func TestRuntimeSpecLikeDockerRun(t *testing.T) {
 	root := rootfsWithEtc(t)
-	cfg := ImageConfig{OS: "linux", Architecture: "arm64", Config: ContainerConfig{
+	cfg := ocispec.Image{Platform: ocispec.Platform{OS: "linux", Architecture: "arm64"}, Config: ocispec.ImageConfig{
 		User:       "65532:65532",
 		Entrypoint: []string{"/usr/local/bin/hello"},
 		Cmd:        []string{"-addr", ":8080"},
@@ -85,7 +87,7 @@ func TestRuntimeSpecLikeDockerRun(t *testing.T) {
 
 func TestRuntimeSpecOverrides(t *testing.T) {
 	root := rootfsWithEtc(t)
-	cfg := ImageConfig{Config: ContainerConfig{Entrypoint: []string{"/usr/local/bin/api"}, Cmd: []string{"serve"}}}
+	cfg := ocispec.Image{Config: ocispec.ImageConfig{Entrypoint: []string{"/usr/local/bin/api"}, Cmd: []string{"serve"}}}
 
 	spec, err := RuntimeSpec(cfg, root, RunConfig{Args: []string{"selfcheck"}})
 	if err != nil {
@@ -122,10 +124,10 @@ func TestRuntimeSpecOverrides(t *testing.T) {
 		t.Errorf("HOME %q", v)
 	}
 
-	if _, err := RuntimeSpec(ImageConfig{}, root, RunConfig{}); err == nil {
+	if _, err := RuntimeSpec(ocispec.Image{}, root, RunConfig{}); err == nil {
 		t.Error("no command accepted")
 	}
-	if _, err := RuntimeSpec(ImageConfig{Config: ContainerConfig{Cmd: []string{"x"}, WorkingDir: "rel"}}, root, RunConfig{}); err == nil {
+	if _, err := RuntimeSpec(ocispec.Image{Config: ocispec.ImageConfig{Cmd: []string{"x"}, WorkingDir: "rel"}}, root, RunConfig{}); err == nil {
 		t.Error("relative working directory accepted")
 	}
 }

@@ -25,6 +25,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/containerd/platforms"
 	"github.com/goappfrontend/go-app/e2e/ocirun"
 	"github.com/goappfrontend/go-app/e2e/stack"
 )
@@ -188,8 +189,8 @@ func relPath(p string) string {
 func runPlatform(ctx context.Context, img *ocirun.Image, example, work string) error {
 	c := img.Config.Config
 	fmt.Printf("==> %s: image %s, %d layers, entrypoint %v, user %s\n",
-		img.Platform, shortDigest(img.Descriptor.Digest), len(img.Manifest.Layers), c.Entrypoint, c.User)
-	base, err := os.MkdirTemp(work, strings.ReplaceAll(img.Platform.String(), "/", "-")+"-")
+		platforms.Format(img.Platform), shortDigest(img.Descriptor.Digest.String()), len(img.Manifest.Layers), c.Entrypoint, c.User)
+	base, err := os.MkdirTemp(work, strings.ReplaceAll(platforms.Format(img.Platform), "/", "-")+"-")
 	if err != nil {
 		return err
 	}

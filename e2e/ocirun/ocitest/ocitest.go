@@ -1,21 +1,23 @@
 // Package ocitest makes test fixtures for the ocirun package and its
 // users: OCI image layouts shaped like the ones docker buildx writes, and
-// small ELF files. It uses only the standard library.
+// small ELF files.
 package ocitest
 
 import (
 	"archive/tar"
 	"bytes"
 	"compress/gzip"
-	"crypto/sha256"
 	"debug/elf"
 	"encoding/binary"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/opencontainers/go-digest"
+	"github.com/opencontainers/image-spec/specs-go"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 )
 
 // File is one entry of a layer.
@@ -40,8 +42,8 @@ func Reg(p string, mode int64, body []byte) File {
 type Image struct {
 	OS, Arch string
 	// Config is the image config's "config" object (User, Env, Entrypoint,
-	// ...), marshalled as is.
-	Config any
+	// ...).
+	Config ocispec.ImageConfig
 	Layers [][]File
 }
 
@@ -68,36 +70,30 @@ func Tar(files []File) ([]byte, error) {
 	return buf.Bytes(), err
 }
 
-type descriptor struct {
-	MediaType   string            `json:"mediaType"`
-	Digest      string            `json:"digest"`
-	Size        int64             `json:"size"`
-	Platform    map[string]string `json:"platform,omitempty"`
-	Annotations map[string]string `json:"annotations,omitempty"`
-}
-
 type writer struct{ dir string }
 
-func (w writer) blob(mediaType string, b []byte) (descriptor, error) {
-	sum := sha256.Sum256(b)
-	h := hex.EncodeToString(sum[:])
-	p := filepath.Join(w.dir, "blobs", "sha256", h)
+func (w writer) blob(mediaType string, b []byte) (ocispec.Descriptor, error) {
+	d := digest.FromBytes(b)
+	p := filepath.Join(w.dir, ocispec.ImageBlobsDir, d.Algorithm().String(), d.Encoded())
 	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-		return descriptor{}, err
+		return ocispec.Descriptor{}, err
 	}
 	if err := os.WriteFile(p, b, 0o644); err != nil {
-		return descriptor{}, err
+		return ocispec.Descriptor{}, err
 	}
-	return descriptor{MediaType: mediaType, Digest: "sha256:" + h, Size: int64(len(b))}, nil
+	return ocispec.Descriptor{MediaType: mediaType, Digest: d, Size: int64(len(b))}, nil
 }
 
-func (w writer) json(mediaType string, v any) (descriptor, error) {
+func (w writer) json(mediaType string, v any) (ocispec.Descriptor, error) {
 	b, err := json.Marshal(v)
 	if err != nil {
-		return descriptor{}, err
+		return ocispec.Descriptor{}, err
 	}
 	return w.blob(mediaType, b)
 }
+
+// v2 is the schema version of manifests and indexes.
+var v2 = specs.Versioned{SchemaVersion: 2}
 
 // WriteLayout writes an OCI image layout to dir like `docker buildx build
 // --output type=oci,tar=false` does: index.json points at an image index
@@ -107,87 +103,89 @@ func WriteLayout(dir string, imgs ...Image) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	if err := os.WriteFile(filepath.Join(dir, "oci-layout"), []byte(`{"imageLayoutVersion":"1.0.0"}`), 0o644); err != nil {
+	layout, err := json.Marshal(ocispec.ImageLayout{Version: ocispec.ImageLayoutVersion})
+	if err != nil {
 		return err
 	}
-	var manifests []descriptor
+	if err := os.WriteFile(filepath.Join(dir, ocispec.ImageLayoutFile), layout, 0o644); err != nil {
+		return err
+	}
+	var manifests []ocispec.Descriptor
 	for _, img := range imgs {
-		osName := img.OS
-		if osName == "" {
-			osName = "linux"
-		}
-		var layers []descriptor
-		var diffIDs []string
-		for _, files := range img.Layers {
-			raw, err := Tar(files)
-			if err != nil {
-				return err
-			}
-			sum := sha256.Sum256(raw)
-			diffIDs = append(diffIDs, "sha256:"+hex.EncodeToString(sum[:]))
-			var gz bytes.Buffer
-			zw := gzip.NewWriter(&gz)
-			if _, err := zw.Write(raw); err != nil {
-				return err
-			}
-			if err := zw.Close(); err != nil {
-				return err
-			}
-			d, err := w.blob("application/vnd.oci.image.layer.v1.tar+gzip", gz.Bytes())
-			if err != nil {
-				return err
-			}
-			layers = append(layers, d)
-		}
-		cfg, err := w.json("application/vnd.oci.image.config.v1+json", map[string]any{
-			"os": osName, "architecture": img.Arch, "config": img.Config,
-			"rootfs": map[string]any{"type": "layers", "diff_ids": diffIDs},
-		})
+		m, err := w.image(img)
 		if err != nil {
 			return err
 		}
-		m, err := w.json("application/vnd.oci.image.manifest.v1+json", map[string]any{
-			"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
-			"config": cfg, "layers": layers,
-		})
+		att, err := w.attestation(m)
 		if err != nil {
 			return err
 		}
-		m.Platform = map[string]string{"os": osName, "architecture": img.Arch}
-		manifests = append(manifests, m)
+		manifests = append(manifests, m, att)
+	}
+	inner, err := w.json(ocispec.MediaTypeImageIndex, ocispec.Index{Versioned: v2, MediaType: ocispec.MediaTypeImageIndex, Manifests: manifests})
+	if err != nil {
+		return err
+	}
+	top, err := json.Marshal(ocispec.Index{Versioned: v2, MediaType: ocispec.MediaTypeImageIndex, Manifests: []ocispec.Descriptor{inner}})
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(dir, ocispec.ImageIndexFile), top, 0o644)
+}
 
-		stmt, err := w.blob("application/vnd.in-toto+json", []byte(`{"_type":"https://in-toto.io/Statement/v0.1"}`))
-		if err != nil {
-			return err
-		}
-		acfg, err := w.blob("application/vnd.oci.image.config.v1+json", []byte(`{"architecture":"unknown","os":"unknown","config":{},"rootfs":{"type":"layers","diff_ids":[]}}`))
-		if err != nil {
-			return err
-		}
-		att, err := w.json("application/vnd.oci.image.manifest.v1+json", map[string]any{
-			"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
-			"config": acfg, "layers": []descriptor{stmt},
-		})
-		if err != nil {
-			return err
-		}
-		att.Platform = map[string]string{"os": "unknown", "architecture": "unknown"}
-		att.Annotations = map[string]string{"vnd.docker.reference.digest": m.Digest, "vnd.docker.reference.type": "attestation-manifest"}
-		manifests = append(manifests, att)
+// image writes img's layers, config and manifest and returns the
+// manifest's descriptor, with its platform.
+func (w writer) image(img Image) (ocispec.Descriptor, error) {
+	platform := ocispec.Platform{OS: img.OS, Architecture: img.Arch}
+	if platform.OS == "" {
+		platform.OS = "linux"
 	}
-	inner, err := w.json("application/vnd.oci.image.index.v1+json", map[string]any{
-		"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json", "manifests": manifests,
-	})
+	cfg := ocispec.Image{Platform: platform, Config: img.Config, RootFS: ocispec.RootFS{Type: "layers"}}
+	var layers []ocispec.Descriptor
+	for _, files := range img.Layers {
+		raw, err := Tar(files)
+		if err != nil {
+			return ocispec.Descriptor{}, err
+		}
+		cfg.RootFS.DiffIDs = append(cfg.RootFS.DiffIDs, digest.FromBytes(raw))
+		var gz bytes.Buffer
+		zw := gzip.NewWriter(&gz)
+		if _, err := zw.Write(raw); err != nil {
+			return ocispec.Descriptor{}, err
+		}
+		if err := zw.Close(); err != nil {
+			return ocispec.Descriptor{}, err
+		}
+		d, err := w.blob(ocispec.MediaTypeImageLayerGzip, gz.Bytes())
+		if err != nil {
+			return ocispec.Descriptor{}, err
+		}
+		layers = append(layers, d)
+	}
+	c, err := w.json(ocispec.MediaTypeImageConfig, cfg)
 	if err != nil {
-		return err
+		return ocispec.Descriptor{}, err
 	}
-	top, err := json.Marshal(map[string]any{
-		"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json", "manifests": []descriptor{inner},
-	})
+	m, err := w.json(ocispec.MediaTypeImageManifest, ocispec.Manifest{Versioned: v2, MediaType: ocispec.MediaTypeImageManifest, Config: c, Layers: layers})
+	m.Platform = &platform
+	return m, err
+}
+
+// attestation writes a BuildKit attestation manifest for the image m and
+// returns its descriptor.
+func (w writer) attestation(m ocispec.Descriptor) (ocispec.Descriptor, error) {
+	stmt, err := w.blob("application/vnd.in-toto+json", []byte(`{"_type":"https://in-toto.io/Statement/v0.1"}`))
 	if err != nil {
-		return err
+		return ocispec.Descriptor{}, err
 	}
-	return os.WriteFile(filepath.Join(dir, "index.json"), top, 0o644)
+	acfg, err := w.blob(ocispec.MediaTypeImageConfig, []byte(`{"architecture":"unknown","os":"unknown","config":{},"rootfs":{"type":"layers","diff_ids":[]}}`))
+	if err != nil {
+		return ocispec.Descriptor{}, err
+	}
+	att, err := w.json(ocispec.MediaTypeImageManifest, ocispec.Manifest{Versioned: v2, MediaType: ocispec.MediaTypeImageManifest, Config: acfg, Layers: []ocispec.Descriptor{stmt}})
+	att.Platform = &ocispec.Platform{OS: "unknown", Architecture: "unknown"}
+	att.Annotations = map[string]string{"vnd.docker.reference.digest": m.Digest.String(), "vnd.docker.reference.type": "attestation-manifest"}
+	return att, err
 }
 
 // ELF builds a minimal little-endian ELF executable: a header, a PT_INTERP
