@@ -12,7 +12,8 @@
 //     applier (whiteouts included).
 //   - [CheckStaticELF] checks that a binary is a static ELF executable for a
 //     GOARCH.
-//   - [RuntimeSpec] turns an image config into an OCI runtime spec, and
+//   - [RuntimeSpec] turns an image config into an OCI runtime spec
+//     (runtime-spec's specs.Spec, what runc reads), and
 //     [Start] / [Run] run it with runc: host network (no network namespace),
 //     the image's user, environment and working directory.
 //

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
 // Options says how Start runs a container.
@@ -38,7 +39,7 @@ type Options struct {
 type Container struct {
 	ID     string
 	Bundle string
-	Spec   *Spec
+	Spec   *specs.Spec
 
 	runc      string
 	stateRoot string

@@ -13,70 +13,7 @@ import (
 	"strings"
 
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
-)
-
-// The parts of the OCI runtime spec (config.json) that RuntimeSpec fills.
-type (
-	// Spec is an OCI runtime configuration.
-	Spec struct {
-		OCIVersion string   `json:"ociVersion"`
-		Process    *Process `json:"process"`
-		Root       *Root    `json:"root"`
-		Hostname   string   `json:"hostname,omitempty"`
-		Mounts     []Mount  `json:"mounts,omitempty"`
-		Linux      *Linux   `json:"linux"`
-	}
-	// Process is the container's process.
-	Process struct {
-		Terminal        bool          `json:"terminal"`
-		User            User          `json:"user"`
-		Args            []string      `json:"args"`
-		Env             []string      `json:"env,omitempty"`
-		Cwd             string        `json:"cwd"`
-		Capabilities    *Capabilities `json:"capabilities,omitempty"`
-		Rlimits         []Rlimit      `json:"rlimits,omitempty"`
-		NoNewPrivileges bool          `json:"noNewPrivileges"`
-	}
-	// User is the process's identity.
-	User struct {
-		UID            uint32   `json:"uid"`
-		GID            uint32   `json:"gid"`
-		AdditionalGids []uint32 `json:"additionalGids,omitempty"`
-	}
-	// Capabilities are the process's capability sets.
-	Capabilities struct {
-		Bounding  []string `json:"bounding,omitempty"`
-		Effective []string `json:"effective,omitempty"`
-		Permitted []string `json:"permitted,omitempty"`
-	}
-	// Rlimit is a resource limit.
-	Rlimit struct {
-		Type string `json:"type"`
-		Hard uint64 `json:"hard"`
-		Soft uint64 `json:"soft"`
-	}
-	// Root is the container's root filesystem.
-	Root struct {
-		Path     string `json:"path"`
-		Readonly bool   `json:"readonly"`
-	}
-	// Mount is a filesystem mounted in the container.
-	Mount struct {
-		Destination string   `json:"destination"`
-		Type        string   `json:"type,omitempty"`
-		Source      string   `json:"source,omitempty"`
-		Options     []string `json:"options,omitempty"`
-	}
-	// Linux holds the Linux-specific settings.
-	Linux struct {
-		Namespaces    []Namespace `json:"namespaces"`
-		MaskedPaths   []string    `json:"maskedPaths,omitempty"`
-		ReadonlyPaths []string    `json:"readonlyPaths,omitempty"`
-	}
-	// Namespace is a Linux namespace the container gets its own of.
-	Namespace struct {
-		Type string `json:"type"`
-	}
+	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
 // DefaultPATH is the PATH a container gets when its image sets none, as
@@ -113,7 +50,7 @@ var dockerDefaultCaps = []string{
 // mount, PID, IPC and UTS namespaces but shares the host's network, so a
 // server in it is reachable on 127.0.0.1. rootfs is the unpacked image;
 // the spec names it by absolute path.
-func RuntimeSpec(cfg ocispec.Image, rootfs string, rc RunConfig) (*Spec, error) {
+func RuntimeSpec(cfg ocispec.Image, rootfs string, rc RunConfig) (*specs.Spec, error) {
 	c := cfg.Config
 	var args []string
 	switch {
@@ -160,23 +97,23 @@ func RuntimeSpec(cfg ocispec.Image, rootfs string, rc RunConfig) (*Spec, error) 
 		return nil, fmt.Errorf("working directory %q is not absolute", cwd)
 	}
 
-	return &Spec{
-		OCIVersion: "1.0.2",
-		Process: &Process{
+	return &specs.Spec{
+		Version: "1.0.2",
+		Process: &specs.Process{
 			User: user,
 			Args: args,
 			Env:  env,
 			Cwd:  cwd,
-			Capabilities: &Capabilities{
+			Capabilities: &specs.LinuxCapabilities{
 				Bounding:  dockerDefaultCaps,
 				Effective: dockerDefaultCaps,
 				Permitted: dockerDefaultCaps,
 			},
 			NoNewPrivileges: true,
 		},
-		Root:     &Root{Path: absRoot, Readonly: false},
+		Root:     &specs.Root{Path: absRoot, Readonly: false},
 		Hostname: hostname,
-		Mounts: []Mount{
+		Mounts: []specs.Mount{
 			{Destination: "/proc", Type: "proc", Source: "proc"},
 			{Destination: "/dev", Type: "tmpfs", Source: "tmpfs", Options: []string{"nosuid", "strictatime", "mode=755", "size=65536k"}},
 			{Destination: "/dev/pts", Type: "devpts", Source: "devpts", Options: []string{"nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620"}},
@@ -186,8 +123,8 @@ func RuntimeSpec(cfg ocispec.Image, rootfs string, rc RunConfig) (*Spec, error) 
 			// mount a new sysfs: bind the host's, read-only.
 			{Destination: "/sys", Type: "bind", Source: "/sys", Options: []string{"rbind", "nosuid", "noexec", "nodev", "ro"}},
 		},
-		Linux: &Linux{
-			Namespaces: []Namespace{{Type: "pid"}, {Type: "ipc"}, {Type: "uts"}, {Type: "mount"}},
+		Linux: &specs.Linux{
+			Namespaces: []specs.LinuxNamespace{{Type: specs.PIDNamespace}, {Type: specs.IPCNamespace}, {Type: specs.UTSNamespace}, {Type: specs.MountNamespace}},
 			MaskedPaths: []string{
 				"/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys", "/proc/latency_stats",
 				"/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi",
@@ -224,13 +161,13 @@ func mergeEnv(base, extra []string) []string {
 // "name:group") into ids, looking names up in the root filesystem's
 // /etc/passwd and /etc/group like Docker does; home is the user's home
 // directory from /etc/passwd, or "/".
-func resolveUser(rootfs, spec string) (User, string, error) {
+func resolveUser(rootfs, spec string) (specs.User, string, error) {
 	userPart, groupPart, hasGroup := strings.Cut(spec, ":")
 	if userPart == "" {
 		userPart = "0"
 	}
 	passwd, _ := readEtc(rootfs, "passwd")
-	var u User
+	var u specs.User
 	home := "/"
 	found := false
 	if id, err := strconv.ParseUint(userPart, 10, 32); err == nil {
@@ -251,7 +188,7 @@ func resolveUser(rootfs, spec string) (User, string, error) {
 				uid, err1 := strconv.ParseUint(f[2], 10, 32)
 				gid, err2 := strconv.ParseUint(f[3], 10, 32)
 				if err1 != nil || err2 != nil {
-					return User{}, "", fmt.Errorf("bad /etc/passwd line for %q", userPart)
+					return specs.User{}, "", fmt.Errorf("bad /etc/passwd line for %q", userPart)
 				}
 				u.UID, u.GID, home = uint32(uid), uint32(gid), f[5]
 				found = true
@@ -259,7 +196,7 @@ func resolveUser(rootfs, spec string) (User, string, error) {
 			}
 		}
 		if !found {
-			return User{}, "", fmt.Errorf("user %q not found in the image's /etc/passwd", userPart)
+			return specs.User{}, "", fmt.Errorf("user %q not found in the image's /etc/passwd", userPart)
 		}
 	}
 	if hasGroup {
@@ -272,14 +209,14 @@ func resolveUser(rootfs, spec string) (User, string, error) {
 				if len(f) >= 3 && f[0] == groupPart {
 					gid, err := strconv.ParseUint(f[2], 10, 32)
 					if err != nil {
-						return User{}, "", fmt.Errorf("bad /etc/group line for %q", groupPart)
+						return specs.User{}, "", fmt.Errorf("bad /etc/group line for %q", groupPart)
 					}
 					u.GID, ok = uint32(gid), true
 					break
 				}
 			}
 			if !ok {
-				return User{}, "", fmt.Errorf("group %q not found in the image's /etc/group", groupPart)
+				return specs.User{}, "", fmt.Errorf("group %q not found in the image's /etc/group", groupPart)
 			}
 		}
 	}

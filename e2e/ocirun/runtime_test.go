@@ -67,7 +67,7 @@ func TestRuntimeSpecLikeDockerRun(t *testing.T) {
 	}
 	var types []string
 	for _, ns := range spec.Linux.Namespaces {
-		types = append(types, ns.Type)
+		types = append(types, string(ns.Type))
 	}
 	for _, want := range []string{"mount", "pid"} {
 		if !slices.Contains(types, want) {
