@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/goappfrontend/go-app/e2e/stack"
+	"github.com/goappfrontend/go-app/internal/stack"
 )
 
 // writeTree writes files (path relative to dir: content) under dir.

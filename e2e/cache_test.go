@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/goappfrontend/go-app/e2e/stack"
+	"github.com/goappfrontend/go-app/internal/stack"
 )
 
 // copyTree copies the regular files of src to dst.

@@ -13,8 +13,8 @@ import (
 	"time"
 
 	"github.com/containerd/platforms"
-	"github.com/goappfrontend/go-app/e2e/ocirun"
-	"github.com/goappfrontend/go-app/e2e/stack"
+	"github.com/goappfrontend/go-app/internal/ocirun"
+	"github.com/goappfrontend/go-app/internal/stack"
 )
 
 // bothPlatforms are the platforms every example is built for.

@@ -5,8 +5,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/goappfrontend/go-app/e2e/ocirun"
-	"github.com/goappfrontend/go-app/e2e/ocirun/ocitest"
+	"github.com/goappfrontend/go-app/internal/ocirun"
+	"github.com/goappfrontend/go-app/internal/ocirun/ocitest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 )
 

@@ -15,8 +15,8 @@ import (
 	"time"
 
 	"github.com/containerd/platforms"
-	"github.com/goappfrontend/go-app/e2e/ocirun"
-	"github.com/goappfrontend/go-app/e2e/stack"
+	"github.com/goappfrontend/go-app/internal/ocirun"
+	"github.com/goappfrontend/go-app/internal/stack"
 )
 
 // TestEphemeralRunner is a hosted CI runner: the medium example (grpc) is

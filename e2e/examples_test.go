@@ -11,8 +11,8 @@ import (
 	"time"
 
 	"github.com/containerd/platforms"
-	"github.com/goappfrontend/go-app/e2e/ocirun"
-	"github.com/goappfrontend/go-app/e2e/stack"
+	"github.com/goappfrontend/go-app/internal/ocirun"
+	"github.com/goappfrontend/go-app/internal/stack"
 )
 
 func TestHello(t *testing.T) {

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/containerd/platforms"
-	"github.com/goappfrontend/go-app/e2e/ocirun"
+	"github.com/goappfrontend/go-app/internal/ocirun"
 )
 
 // TestSecurityPosture checks the claims of the README's "Security posture"

@@ -1,34 +1,17 @@
 package ocirun
 
 import (
-	"os"
-	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/goappfrontend/go-app/internal/ocirun/ocitest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 )
 
-func rootfsWithEtc(t *testing.T) string {
-	t.Helper()
-	root := t.TempDir()
-	if err := os.MkdirAll(filepath.Join(root, "etc"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	write := func(name, body string) {
-		if err := os.WriteFile(filepath.Join(root, "etc", name), []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	write("passwd", "root:x:0:0:root:/root:/sbin/nologin\n# comment\nnonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin\n")
-	write("group", "root:x:0:\nstaff:x:50:\nnonroot:x:65532:\n")
-	return root
-}
-
 func TestRuntimeSpecLikeDockerRun(t *testing.T) {
-	root := rootfsWithEtc(t)
+	root := ocitest.EtcRootfs(t)
 	cfg := ocispec.Image{Platform: ocispec.Platform{OS: "linux", Architecture: "arm64"}, Config: ocispec.ImageConfig{
 		User:       "65532:65532",
 		Entrypoint: []string{"/usr/local/bin/hello"},
@@ -86,7 +69,7 @@ func TestRuntimeSpecLikeDockerRun(t *testing.T) {
 }
 
 func TestRuntimeSpecOverrides(t *testing.T) {
-	root := rootfsWithEtc(t)
+	root := ocitest.EtcRootfs(t)
 	cfg := ocispec.Image{Config: ocispec.ImageConfig{Entrypoint: []string{"/usr/local/bin/api"}, Cmd: []string{"serve"}}}
 
 	spec, err := RuntimeSpec(cfg, root, RunConfig{Args: []string{"selfcheck"}})
@@ -133,7 +116,7 @@ func TestRuntimeSpecOverrides(t *testing.T) {
 }
 
 func TestResolveUser(t *testing.T) {
-	root := rootfsWithEtc(t)
+	root := ocitest.EtcRootfs(t)
 	for _, tc := range []struct {
 		spec     string
 		uid, gid uint32
