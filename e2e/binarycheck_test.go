@@ -16,7 +16,8 @@ import (
 	"github.com/goappfrontend/go-app/internal/stack"
 )
 
-// writeTree writes files (path relative to dir: content) under dir.
+// writeTree writes files (slash-separated path relative to dir: content)
+// under dir, making parent directories.
 func writeTree(t *testing.T, dir string, files map[string]string) {
 	t.Helper()
 	for name, body := range files {

@@ -20,7 +20,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -267,11 +267,10 @@ func firstTCPPort(ports map[string]struct{}) string {
 			ps = append(ps, num)
 		}
 	}
-	sort.Strings(ps)
 	if len(ps) == 0 {
 		return ""
 	}
-	return ps[0]
+	return slices.Min(ps)
 }
 
 func shortDigest(d string) string {

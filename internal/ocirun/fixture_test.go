@@ -2,81 +2,42 @@ package ocirun
 
 import (
 	"archive/tar"
-	"bytes"
-	"compress/gzip"
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
+	"github.com/goappfrontend/go-app/internal/ocirun/ocitest"
 	"github.com/opencontainers/go-digest"
 	"github.com/opencontainers/image-spec/specs-go"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 )
 
-// tarEntry is one entry of a test layer.
-type tarEntry struct {
-	name     string
-	typ      byte
-	mode     int64
-	uid, gid int
-	body     string
-	link     string
+// Test layers are lists of ocitest.File.
+
+func dirEnt(name string, mode int64) ocitest.File { return ocitest.Dir(name, mode) }
+
+func fileEnt(name string, mode int64, body string) ocitest.File {
+	return ocitest.Reg(name, mode, []byte(body))
 }
 
-func dirEnt(name string, mode int64) tarEntry {
-	return tarEntry{name: name, typ: tar.TypeDir, mode: mode}
-}
-
-func fileEnt(name string, mode int64, body string) tarEntry {
-	return tarEntry{name: name, typ: tar.TypeReg, mode: mode, body: body}
-}
-
-func makeTar(t *testing.T, ents []tarEntry) []byte {
+func makeTar(t *testing.T, files []ocitest.File) []byte {
 	t.Helper()
-	var buf bytes.Buffer
-	tw := tar.NewWriter(&buf)
-	for _, e := range ents {
-		hdr := &tar.Header{
-			Name:     e.name,
-			Typeflag: e.typ,
-			Mode:     e.mode,
-			Uid:      e.uid,
-			Gid:      e.gid,
-			Linkname: e.link,
-			ModTime:  time.Unix(1700000000, 0),
-			Format:   tar.FormatPAX,
-		}
-		if e.typ == tar.TypeReg {
-			hdr.Size = int64(len(e.body))
-		}
-		if err := tw.WriteHeader(hdr); err != nil {
-			t.Fatal(err)
-		}
-		if e.typ == tar.TypeReg {
-			if _, err := tw.Write([]byte(e.body)); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	if err := tw.Close(); err != nil {
+	b, err := ocitest.Tar(files)
+	if err != nil {
 		t.Fatal(err)
 	}
-	return buf.Bytes()
+	return b
 }
 
 func gzipBytes(t *testing.T, b []byte) []byte {
 	t.Helper()
-	var buf bytes.Buffer
-	zw := gzip.NewWriter(&buf)
-	if _, err := zw.Write(b); err != nil {
+	gz, err := ocitest.Gzip(b)
+	if err != nil {
 		t.Fatal(err)
 	}
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
+	return gz
 }
 
 // layoutWriter writes an OCI layout for tests.
@@ -118,7 +79,7 @@ func (w *layoutWriter) jsonBlob(mediaType string, v any) ocispec.Descriptor {
 
 // image writes config, layers (gzip) and manifest and returns the
 // manifest's descriptor with its platform set.
-func (w *layoutWriter) image(arch string, cfg ocispec.ImageConfig, layers ...[]tarEntry) ocispec.Descriptor {
+func (w *layoutWriter) image(arch string, cfg ocispec.ImageConfig, layers ...[]ocitest.File) ocispec.Descriptor {
 	w.t.Helper()
 	m := manifest()
 	created := time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC)
@@ -171,6 +132,20 @@ func (w *layoutWriter) index(file string, ds ...ocispec.Descriptor) ocispec.Desc
 	return w.jsonBlob(ocispec.MediaTypeImageIndex, idx)
 }
 
+// images opens the layout and returns its images.
+func (w *layoutWriter) images() []*Image {
+	w.t.Helper()
+	l, err := OpenLayout(w.dir, "")
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	imgs, err := l.Images()
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return imgs
+}
+
 // tarDir packs a directory into a tar file (for the tar form of a layout).
 func tarDir(t *testing.T, dir, dst string) {
 	t.Helper()
@@ -180,33 +155,7 @@ func tarDir(t *testing.T, dir, dst string) {
 	}
 	defer f.Close()
 	tw := tar.NewWriter(f)
-	err = filepath.Walk(dir, func(p string, fi os.FileInfo, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(dir, p)
-		if rel == "." {
-			return nil
-		}
-		hdr, err := tar.FileInfoHeader(fi, "")
-		if err != nil {
-			return err
-		}
-		hdr.Name = filepath.ToSlash(rel)
-		if err := tw.WriteHeader(hdr); err != nil {
-			return err
-		}
-		if fi.Mode().IsRegular() {
-			b, err := os.ReadFile(p)
-			if err != nil {
-				return err
-			}
-			_, err = tw.Write(b)
-			return err
-		}
-		return nil
-	})
-	if err != nil {
+	if err := tw.AddFS(os.DirFS(dir)); err != nil {
 		t.Fatal(err)
 	}
 	if err := tw.Close(); err != nil {

@@ -262,13 +262,8 @@ func Platforms(imgs []*Image) []string {
 // relative to the root ("" for the root itself). It refuses names that
 // leave the root.
 func cleanEntryName(name string) (string, bool) {
-	n := path.Clean("/" + strings.TrimPrefix(name, "./"))
-	if strings.Contains(name, "..") {
-		for _, el := range strings.Split(name, "/") {
-			if el == ".." {
-				return "", false
-			}
-		}
+	if slices.Contains(strings.Split(name, "/"), "..") {
+		return "", false
 	}
-	return strings.TrimPrefix(n, "/"), true
+	return strings.TrimPrefix(path.Clean("/"+strings.TrimPrefix(name, "./")), "/"), true
 }

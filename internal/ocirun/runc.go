@@ -2,6 +2,7 @@ package ocirun
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -76,12 +77,9 @@ func Start(cfg ocispec.Image, rootfs, bundle string, opts Options) (*Container, 
 		ID:        NewContainerID(opts.IDPrefix),
 		Bundle:    absBundle,
 		Spec:      spec,
-		runc:      opts.Runc,
+		runc:      cmp.Or(opts.Runc, "runc"),
 		stateRoot: opts.StateRoot,
 		done:      make(chan struct{}),
-	}
-	if c.runc == "" {
-		c.runc = "runc"
 	}
 	c.cmd = exec.Command(c.runc, c.runcArgs("run", "--bundle", absBundle, c.ID)...)
 	c.cmd.Stdout = teeTo(&c.stdout, opts.Stdout)
@@ -99,12 +97,9 @@ func Start(cfg ocispec.Image, rootfs, bundle string, opts Options) (*Container, 
 // NewContainerID returns a fresh container id starting with prefix
 // (default "goapp-").
 func NewContainerID(prefix string) string {
-	if prefix == "" {
-		prefix = "goapp-"
-	}
 	var b [6]byte
 	_, _ = rand.Read(b[:])
-	return prefix + hex.EncodeToString(b[:])
+	return cmp.Or(prefix, "goapp-") + hex.EncodeToString(b[:])
 }
 
 // RemoveStale force-deletes the containers whose id starts with prefix,
@@ -115,10 +110,7 @@ func RemoveStale(ctx context.Context, runcBin, stateRoot, prefix string) ([]stri
 	if prefix == "" {
 		return nil, errors.New("RemoveStale needs a prefix")
 	}
-	c := &Container{runc: runcBin, stateRoot: stateRoot}
-	if c.runc == "" {
-		c.runc = "runc"
-	}
+	c := &Container{runc: cmp.Or(runcBin, "runc"), stateRoot: stateRoot}
 	lctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
 	// runc list fails while another process creates or deletes a container

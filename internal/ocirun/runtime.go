@@ -1,8 +1,7 @@
 package ocirun
 
 import (
-	"bufio"
-	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -78,10 +77,7 @@ func RuntimeSpec(cfg ocispec.Image, rootfs string, rc RunConfig) (*specs.Spec, e
 	if _, ok := EnvValue(env, "PATH"); !ok {
 		env = append([]string{"PATH=" + DefaultPATH}, env...)
 	}
-	hostname := rc.Hostname
-	if hostname == "" {
-		hostname = "go-app"
-	}
+	hostname := cmp.Or(rc.Hostname, "go-app")
 	if _, ok := EnvValue(env, "HOSTNAME"); !ok {
 		env = append(env, "HOSTNAME="+hostname)
 	}
@@ -89,10 +85,7 @@ func RuntimeSpec(cfg ocispec.Image, rootfs string, rc RunConfig) (*specs.Spec, e
 		env = append(env, "HOME="+home)
 	}
 
-	cwd := c.WorkingDir
-	if cwd == "" {
-		cwd = "/"
-	}
+	cwd := cmp.Or(c.WorkingDir, "/")
 	if !path.IsAbs(cwd) {
 		return nil, fmt.Errorf("working directory %q is not absolute", cwd)
 	}
@@ -163,9 +156,7 @@ func mergeEnv(base, extra []string) []string {
 // directory from /etc/passwd, or "/".
 func resolveUser(rootfs, spec string) (specs.User, string, error) {
 	userPart, groupPart, hasGroup := strings.Cut(spec, ":")
-	if userPart == "" {
-		userPart = "0"
-	}
+	userPart = cmp.Or(userPart, "0")
 	passwd, _ := readEtc(rootfs, "passwd")
 	var u specs.User
 	home := "/"
@@ -220,10 +211,7 @@ func resolveUser(rootfs, spec string) (specs.User, string, error) {
 			}
 		}
 	}
-	if home == "" {
-		home = "/"
-	}
-	return u, home, nil
+	return u, cmp.Or(home, "/"), nil
 }
 
 // readEtc reads a colon-separated file of the root filesystem
@@ -242,13 +230,12 @@ func readEtc(rootfs, name string) ([][]string, error) {
 		return nil, err
 	}
 	var out [][]string
-	sc := bufio.NewScanner(bytes.NewReader(b))
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
+	for line := range strings.Lines(string(b)) {
+		line = strings.TrimSpace(line)
 		if line == "" || strings.HasPrefix(line, "#") {
 			continue
 		}
 		out = append(out, strings.Split(line, ":"))
 	}
-	return out, sc.Err()
+	return out, nil
 }

@@ -6,6 +6,7 @@ package ocitest
 import (
 	"archive/tar"
 	"bytes"
+	"cmp"
 	"compress/gzip"
 	"debug/elf"
 	"encoding/binary"
@@ -67,6 +68,17 @@ func Tar(files []File) ([]byte, error) {
 		}
 	}
 	err := tw.Close()
+	return buf.Bytes(), err
+}
+
+// Gzip compresses b, as the layers of a layout are.
+func Gzip(b []byte) ([]byte, error) {
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	if _, err := zw.Write(b); err != nil {
+		return nil, err
+	}
+	err := zw.Close()
 	return buf.Bytes(), err
 }
 
@@ -136,10 +148,7 @@ func WriteLayout(dir string, imgs ...Image) error {
 // image writes img's layers, config and manifest and returns the
 // manifest's descriptor, with its platform.
 func (w writer) image(img Image) (ocispec.Descriptor, error) {
-	platform := ocispec.Platform{OS: img.OS, Architecture: img.Arch}
-	if platform.OS == "" {
-		platform.OS = "linux"
-	}
+	platform := ocispec.Platform{OS: cmp.Or(img.OS, "linux"), Architecture: img.Arch}
 	cfg := ocispec.Image{Platform: platform, Config: img.Config, RootFS: ocispec.RootFS{Type: "layers"}}
 	var layers []ocispec.Descriptor
 	for _, files := range img.Layers {
@@ -148,15 +157,11 @@ func (w writer) image(img Image) (ocispec.Descriptor, error) {
 			return ocispec.Descriptor{}, err
 		}
 		cfg.RootFS.DiffIDs = append(cfg.RootFS.DiffIDs, digest.FromBytes(raw))
-		var gz bytes.Buffer
-		zw := gzip.NewWriter(&gz)
-		if _, err := zw.Write(raw); err != nil {
+		gz, err := Gzip(raw)
+		if err != nil {
 			return ocispec.Descriptor{}, err
 		}
-		if err := zw.Close(); err != nil {
-			return ocispec.Descriptor{}, err
-		}
-		d, err := w.blob(ocispec.MediaTypeImageLayerGzip, gz.Bytes())
+		d, err := w.blob(ocispec.MediaTypeImageLayerGzip, gz)
 		if err != nil {
 			return ocispec.Descriptor{}, err
 		}
