@@ -229,34 +229,7 @@ func ELF(class elf.Class, machine elf.Machine, interp string, needed ...string) 
 		if !is64 {
 			return nil, errors.New("ocitest.ELF: DT_NEEDED only for 64-bit")
 		}
-		dynstr := "\x00"
-		var offsets []uint64
-		for _, n := range needed {
-			offsets = append(offsets, uint64(len(dynstr)))
-			dynstr += n + "\x00"
-		}
-		dynstrOff := dataStart + data.Len()
-		data.WriteString(dynstr)
-		for data.Len()%8 != 0 {
-			data.WriteByte(0)
-		}
-		dynOff := dataStart + data.Len()
-		for _, o := range offsets {
-			write(&data, elf.Dyn64{Tag: int64(elf.DT_NEEDED), Val: o})
-		}
-		write(&data, elf.Dyn64{Tag: int64(elf.DT_NULL)})
-		dynSize := dataStart + data.Len() - dynOff
-		shstr := "\x00.dynstr\x00.dynamic\x00.shstrtab\x00"
-		shstrOff := dataStart + data.Len()
-		data.WriteString(shstr)
-		for data.Len()%8 != 0 {
-			data.WriteByte(0)
-		}
-		shoff = dataStart + data.Len()
-		write(&shdrs, elf.Section64{})
-		write(&shdrs, elf.Section64{Name: 1, Type: uint32(elf.SHT_STRTAB), Off: uint64(dynstrOff), Size: uint64(len(dynstr)), Addralign: 1})
-		write(&shdrs, elf.Section64{Name: 9, Type: uint32(elf.SHT_DYNAMIC), Off: uint64(dynOff), Size: uint64(dynSize), Link: 1, Addralign: 8, Entsize: 16})
-		write(&shdrs, elf.Section64{Name: 18, Type: uint32(elf.SHT_STRTAB), Off: uint64(shstrOff), Size: uint64(len(shstr)), Addralign: 1})
+		shoff = writeDynamic(&data, &shdrs, dataStart, needed)
 		shnum, shstrndx = 4, 3
 	}
 
@@ -279,4 +252,43 @@ func ELF(class elf.Class, machine elf.Machine, interp string, needed ...string) 
 	out.Write(data.Bytes())
 	out.Write(shdrs.Bytes())
 	return out.Bytes(), nil
+}
+
+// writeDynamic appends to data a .dynstr and a .dynamic section listing
+// needed as DT_NEEDED, and a .shstrtab; it writes their headers (after a
+// null one) to shdrs and returns the file offset of the section headers,
+// which follow data. dataStart is the file offset of data.
+func writeDynamic(data, shdrs *bytes.Buffer, dataStart int, needed []string) (shoff int) {
+	write := func(buf *bytes.Buffer, v any) {
+		_ = binary.Write(buf, binary.LittleEndian, v) // writes to a bytes.Buffer do not fail
+	}
+	pad := func() {
+		for data.Len()%8 != 0 {
+			data.WriteByte(0)
+		}
+	}
+	dynstr := "\x00"
+	var offsets []uint64
+	for _, n := range needed {
+		offsets = append(offsets, uint64(len(dynstr)))
+		dynstr += n + "\x00"
+	}
+	dynstrOff := dataStart + data.Len()
+	data.WriteString(dynstr)
+	pad()
+	dynOff := dataStart + data.Len()
+	for _, o := range offsets {
+		write(data, elf.Dyn64{Tag: int64(elf.DT_NEEDED), Val: o})
+	}
+	write(data, elf.Dyn64{Tag: int64(elf.DT_NULL)})
+	dynSize := dataStart + data.Len() - dynOff
+	shstr := "\x00.dynstr\x00.dynamic\x00.shstrtab\x00"
+	shstrOff := dataStart + data.Len()
+	data.WriteString(shstr)
+	pad()
+	write(shdrs, elf.Section64{})
+	write(shdrs, elf.Section64{Name: 1, Type: uint32(elf.SHT_STRTAB), Off: uint64(dynstrOff), Size: uint64(len(dynstr)), Addralign: 1})
+	write(shdrs, elf.Section64{Name: 9, Type: uint32(elf.SHT_DYNAMIC), Off: uint64(dynOff), Size: uint64(dynSize), Link: 1, Addralign: 8, Entsize: 16})
+	write(shdrs, elf.Section64{Name: 18, Type: uint32(elf.SHT_STRTAB), Off: uint64(shstrOff), Size: uint64(len(shstr)), Addralign: 1})
+	return dataStart + data.Len()
 }
