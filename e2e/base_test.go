@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/goappfrontend/go-app/e2e/ocirun"
-	"github.com/goappfrontend/go-app/e2e/stack"
+	"github.com/goappfrontend/go-app/internal/ocirun"
+	"github.com/goappfrontend/go-app/internal/stack"
 )
 
 // TestRuntimeBaseImage builds on a base image instead of scratch: the base's
@@ -34,7 +34,7 @@ func TestRuntimeBaseImage(t *testing.T) {
 	}
 	base := env.Registry + "/go-app-e2e/base:" + hex.EncodeToString(b[:])
 	baseDir := t.TempDir()
-	writeFiles(t, baseDir, map[string]string{
+	writeTree(t, baseDir, map[string]string{
 		"marker": "base marker\n",
 		"Dockerfile": "FROM scratch\nCOPY marker /etc/base-marker\n" +
 			"ENV BASE_MARKER=from-base PATH=/opt/base/bin:/usr/local/bin\nLABEL org.example.base=yes\n" +
@@ -58,7 +58,7 @@ func TestRuntimeBaseImage(t *testing.T) {
 	}
 
 	dir := t.TempDir()
-	writeFiles(t, dir, map[string]string{
+	writeTree(t, dir, map[string]string{
 		"go.mod": "module example.com/onbase\n\ngo 1.26\n",
 		"go.sum": "",
 		"main.go": "package main\n\nimport (\n\t\"fmt\"\n\t\"os\"\n)\n\nfunc main() {\n" +
@@ -122,19 +122,5 @@ func TestRuntimeBaseImage(t *testing.T) {
 				t.Errorf("run: exit %d, stdout %q, want %q\n%s", res.ExitCode, res.Stdout, want, res.Stderr)
 			}
 		})
-	}
-}
-
-// writeFiles writes name → content under dir, making parent directories.
-func writeFiles(t *testing.T, dir string, files map[string]string) {
-	t.Helper()
-	for name, body := range files {
-		p := filepath.Join(dir, name)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
 	}
 }

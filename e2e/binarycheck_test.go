@@ -13,10 +13,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/goappfrontend/go-app/e2e/stack"
+	"github.com/goappfrontend/go-app/internal/stack"
 )
 
-// writeTree writes files (path relative to dir: content) under dir.
+// writeTree writes files (slash-separated path relative to dir: content)
+// under dir, making parent directories.
 func writeTree(t *testing.T, dir string, files map[string]string) {
 	t.Helper()
 	for name, body := range files {

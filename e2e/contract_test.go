@@ -4,16 +4,18 @@ import (
 	"bytes"
 	"fmt"
 	"io/fs"
+	"maps"
 	"path"
 	"reflect"
-	"sort"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/goappfrontend/go-app/e2e/ocirun"
-	"github.com/goappfrontend/go-app/e2e/stack"
+	"github.com/containerd/platforms"
+	"github.com/goappfrontend/go-app/internal/ocirun"
+	"github.com/goappfrontend/go-app/internal/stack"
 )
 
 // bothPlatforms are the platforms every example is built for.
@@ -118,8 +120,7 @@ func openImages(dir string) ([]*ocirun.Image, error) {
 func checkPlatforms(t *testing.T, imgs []*ocirun.Image, want []string) {
 	t.Helper()
 	got := ocirun.Platforms(imgs)
-	w := append([]string(nil), want...)
-	sort.Strings(w)
+	w := slices.Sorted(slices.Values(want))
 	if !reflect.DeepEqual(got, w) {
 		t.Fatalf("index has platforms %v, want %v", got, w)
 	}
@@ -150,11 +151,7 @@ func configProblems(ex example, img *ocirun.Image) problems {
 			bad.add("Env %q lacks %s", c.Env, kv)
 		}
 	}
-	var ports []string
-	for p := range c.ExposedPorts {
-		ports = append(ports, p)
-	}
-	sort.Strings(ports)
+	ports := slices.Sorted(maps.Keys(c.ExposedPorts))
 	if !reflect.DeepEqual(ports, ex.ports) && (len(ports) > 0 || len(ex.ports) > 0) {
 		bad.add("ExposedPorts %v, want %v", ports, ex.ports)
 	}
@@ -172,21 +169,12 @@ func configProblems(ex example, img *ocirun.Image) problems {
 	} else if _, err := time.Parse(time.RFC3339, created); err != nil {
 		bad.add("label org.opencontainers.image.created=%q is not RFC 3339: %v", created, err)
 	}
-	for _, k := range sortedKeys(ex.labels) {
+	for _, k := range slices.Sorted(maps.Keys(ex.labels)) {
 		if got, ok := c.Labels[k]; !ok || got != ex.labels[k] {
 			bad.add("label %s=%q (set: %v), want %q; labels %v", k, got, ok, ex.labels[k], c.Labels)
 		}
 	}
 	return bad
-}
-
-func sortedKeys(m map[string]string) []string {
-	var keys []string
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 func listing(all []ocirun.Entry) string {
@@ -240,7 +228,7 @@ func fileProblems(ex example, img *ocirun.Image) (bad problems, notes []string) 
 		}
 	}
 	if len(unexpected) > 0 {
-		sort.Strings(unexpected)
+		slices.Sort(unexpected)
 		bad.add("unexpected entries:\n  %s\nthe image holds:\n%s", strings.Join(unexpected, "\n  "), list)
 	}
 
@@ -251,9 +239,8 @@ func fileProblems(ex example, img *ocirun.Image) (bad problems, notes []string) 
 			bins = append(bins, path.Base(p))
 		}
 	}
-	sort.Strings(bins)
-	want := append([]string(nil), ex.binaries...)
-	sort.Strings(want)
+	slices.Sort(bins)
+	want := slices.Sorted(slices.Values(ex.binaries))
 	if !reflect.DeepEqual(bins, want) {
 		bad.add("/usr/local/bin holds %v, want %v", bins, want)
 	}
@@ -301,7 +288,7 @@ func fileProblems(ex example, img *ocirun.Image) (bad problems, notes []string) 
 	if size > maxNonBinary {
 		bad.add("files besides the binaries take %d bytes, want at most %d:\n%s", size, maxNonBinary, list)
 	}
-	notes = append(notes, fmt.Sprintf("%s: %d layers, %d entries, %d bytes besides the binaries", img.Platform, len(img.Manifest.Layers), len(final), size))
+	notes = append(notes, fmt.Sprintf("%s: %d layers, %d entries, %d bytes besides the binaries", platforms.Format(img.Platform), len(img.Manifest.Layers), len(final), size))
 	return bad, notes
 }
 
@@ -316,11 +303,7 @@ func lineProblems(img *ocirun.Image, p string, prefixes ...string) problems {
 	}
 	lines := strings.Split(string(data), "\n")
 	for _, pre := range prefixes {
-		found := false
-		for _, l := range lines {
-			found = found || strings.HasPrefix(l, pre)
-		}
-		if !found {
+		if !slices.ContainsFunc(lines, func(l string) bool { return strings.HasPrefix(l, pre) }) {
 			bad.add("%s has no line starting %q:\n%s", p, pre, data)
 		}
 	}
@@ -331,13 +314,13 @@ func lineProblems(img *ocirun.Image, p string, prefixes ...string) problems {
 func checkImage(t *testing.T, ex example, img *ocirun.Image) {
 	t.Helper()
 	for _, p := range configProblems(ex, img) {
-		t.Errorf("%s: config: %s", img.Platform, p)
+		t.Errorf("%s: config: %s", platforms.Format(img.Platform), p)
 	}
 	bad, notes := fileProblems(ex, img)
 	for _, n := range notes {
 		t.Log(n)
 	}
 	for _, p := range bad {
-		t.Errorf("%s: files: %s", img.Platform, p)
+		t.Errorf("%s: files: %s", platforms.Format(img.Platform), p)
 	}
 }

@@ -5,8 +5,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/goappfrontend/go-app/e2e/ocirun"
-	"github.com/goappfrontend/go-app/e2e/ocirun/ocitest"
+	"github.com/goappfrontend/go-app/internal/ocirun"
+	"github.com/goappfrontend/go-app/internal/ocirun/ocitest"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 )
 
 // These tests need no stack: they check that the contract checks accept a
@@ -14,7 +15,7 @@ import (
 
 type fixture struct {
 	arch   string
-	config map[string]any
+	config ocispec.ImageConfig
 	layers [][]ocitest.File
 }
 
@@ -35,13 +36,13 @@ func elfFor(t *testing.T, arch, interp string) []byte {
 func goodHello(t *testing.T, arch string) fixture {
 	return fixture{
 		arch: arch,
-		config: map[string]any{
-			"User":         "65532:65532",
-			"Entrypoint":   []string{"/usr/local/bin/hello"},
-			"WorkingDir":   "/",
-			"Env":          []string{runtimePATH, sslCertFile},
-			"ExposedPorts": map[string]any{"8080/tcp": map[string]any{}},
-			"Labels": map[string]string{
+		config: ocispec.ImageConfig{
+			User:         "65532:65532",
+			Entrypoint:   []string{"/usr/local/bin/hello"},
+			WorkingDir:   "/",
+			Env:          []string{runtimePATH, sslCertFile},
+			ExposedPorts: map[string]struct{}{"8080/tcp": {}},
+			Labels: map[string]string{
 				"org.opencontainers.image.title":   "hello",
 				"org.opencontainers.image.created": "2024-01-02T03:04:05Z",
 				"org.opencontainers.image.version": "1.2.3",
@@ -182,19 +183,19 @@ func TestContractChecksCatchViolations(t *testing.T) {
 		{"four layers", func(t *testing.T, f *fixture) {
 			f.layers = append(f.layers, []ocitest.File{ocitest.Dir("tmp/", 0o1777)}, []ocitest.File{ocitest.Dir("tmp/", 0o1777)})
 		}, "4 layers"},
-		{"root user", func(t *testing.T, f *fixture) { f.config["User"] = "0:0" }, `User "0:0"`},
-		{"workdir", func(t *testing.T, f *fixture) { f.config["WorkingDir"] = "/app" }, "WorkingDir"},
-		{"entrypoint", func(t *testing.T, f *fixture) { f.config["Entrypoint"] = []string{"/hello"} }, "Entrypoint"},
-		{"no SSL_CERT_FILE", func(t *testing.T, f *fixture) { f.config["Env"] = []string{runtimePATH} }, "lacks SSL_CERT_FILE"},
-		{"ports", func(t *testing.T, f *fixture) { delete(f.config, "ExposedPorts") }, "ExposedPorts"},
+		{"root user", func(t *testing.T, f *fixture) { f.config.User = "0:0" }, `User "0:0"`},
+		{"workdir", func(t *testing.T, f *fixture) { f.config.WorkingDir = "/app" }, "WorkingDir"},
+		{"entrypoint", func(t *testing.T, f *fixture) { f.config.Entrypoint = []string{"/hello"} }, "Entrypoint"},
+		{"no SSL_CERT_FILE", func(t *testing.T, f *fixture) { f.config.Env = []string{runtimePATH} }, "lacks SSL_CERT_FILE"},
+		{"ports", func(t *testing.T, f *fixture) { f.config.ExposedPorts = nil }, "ExposedPorts"},
 		{"no created label", func(t *testing.T, f *fixture) {
-			delete(f.config["Labels"].(map[string]string), "org.opencontainers.image.created")
+			delete(f.config.Labels, "org.opencontainers.image.created")
 		}, "no org.opencontainers.image.created"},
 		{"created not RFC 3339", func(t *testing.T, f *fixture) {
-			f.config["Labels"].(map[string]string)["org.opencontainers.image.created"] = "yesterday"
+			f.config.Labels["org.opencontainers.image.created"] = "yesterday"
 		}, "not RFC 3339"},
 		{"caller label lost", func(t *testing.T, f *fixture) {
-			delete(f.config["Labels"].(map[string]string), "foo")
+			delete(f.config.Labels, "foo")
 		}, "label foo="},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -3,7 +3,10 @@
 // hack/stack.sh) through `docker buildx build`, `docker buildx bake` and
 // `buildctl`, check the images against the frontend's contract (config,
 // layers, files, static ELF binaries) and run them with runc, arm64 through
-// QEMU.
+// QEMU. The libraries they use, internal/stack (the stack, buildx and
+// buildctl) and internal/ocirun (OCI layouts, runc), are shared with
+// hack/demo; the tests here that need root and runc but no BuildKit cover
+// ocirun's container runs.
 //
 // The stack is found through BUILDKIT_HOST, GOAPP_FRONTEND_IMAGE,
 // GOAPP_BUILDX_BUILDER and GOAPP_REGISTRY (what `hack/stack.sh env`

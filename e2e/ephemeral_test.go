@@ -15,8 +15,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/goappfrontend/go-app/e2e/ocirun"
-	"github.com/goappfrontend/go-app/e2e/stack"
+	"github.com/containerd/platforms"
+	"github.com/goappfrontend/go-app/internal/ocirun"
+	"github.com/goappfrontend/go-app/internal/stack"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 )
 
@@ -29,7 +30,7 @@ import (
 // alone, and the images must run, for amd64 and arm64.
 func TestEphemeralRunner(t *testing.T) {
 	needStack(t)
-	platforms := []string{"linux/amd64", "linux/arm64"}
+	plats := []string{"linux/amd64", "linux/arm64"}
 	dir := tmpDir(t, "ephemeral-")
 	copyTree(t, exampleDir("grpc"), dir)
 	localCache := tmpDir(t, "cache-ephemeral-")
@@ -43,7 +44,7 @@ func TestEphemeralRunner(t *testing.T) {
 	// layers from it).
 	for _, to := range []string{"type=local,dest=" + localCache + ",mode=max", "type=registry,ref=" + registryCache + ",mode=max"} {
 		start := time.Now()
-		out, err := env.Buildx(ctx, stack.Build{Context: dir, Platforms: platforms, Extra: []string{"--cache-to", to}})
+		out, err := env.Buildx(ctx, stack.Build{Context: dir, Platforms: plats, Extra: []string{"--cache-to", to}})
 		if err != nil {
 			t.Fatalf("the build that exports the cache (%s) failed: %v\n%s", to, err, stack.Tail(out, 80))
 		}
@@ -61,8 +62,8 @@ func TestEphemeralRunner(t *testing.T) {
 		name, from string
 		run        []string // the platforms whose image is run
 	}{
-		{"local", "type=local,src=" + localCache, platforms},
-		{"registry", "type=registry,ref=" + registryCache, platforms[:1]},
+		{"local", "type=local,src=" + localCache, plats},
+		{"registry", "type=registry,ref=" + registryCache, plats[:1]},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newBuilder(t)
@@ -70,7 +71,7 @@ func TestEphemeralRunner(t *testing.T) {
 			defer cancel()
 			oci := tmpDir(t, "oci-ephemeral-")
 			start := time.Now()
-			out, err := e.Buildx(ctx, stack.Build{Context: dir, Platforms: platforms, Output: stack.OCIOutput(oci),
+			out, err := e.Buildx(ctx, stack.Build{Context: dir, Platforms: plats, Output: stack.OCIOutput(oci),
 				Extra: []string{"--progress=rawjson", "--cache-from", tc.from}})
 			if err != nil {
 				t.Fatalf("the build on a new builder failed: %v\n%s", err, stack.Tail(out, 80))
@@ -86,7 +87,7 @@ func TestEphemeralRunner(t *testing.T) {
 					t.Errorf("the new builder unpacked the toolchain image's layer %s", l)
 				}
 			}
-			for _, plat := range platforms {
+			for _, plat := range plats {
 				p.mustBeCached(t, "["+plat+"] go build dependencies (18 imports)")
 				build := "[" + plat + "] go build ./cmd/server"
 				if p.cached[build] {
@@ -112,15 +113,15 @@ func TestEphemeralRunner(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			checkPlatforms(t, imgs, platforms)
+			checkPlatforms(t, imgs, plats)
 			for _, img := range imgs {
-				if !slices.Contains(tc.run, img.Platform.String()) {
+				if !slices.Contains(tc.run, platforms.Format(img.Platform)) {
 					continue
 				}
 				// -h: the flag package prints the usage and exits 0.
 				res := runImage(t, img, ocirun.RunConfig{Args: []string{"-h"}})
 				if res.ExitCode != 0 || !strings.Contains(res.Stderr, "-grpc-addr") {
-					t.Errorf("%s: server -h: exit %d, stderr %q", img.Platform, res.ExitCode, res.Stderr)
+					t.Errorf("%s: server -h: exit %d, stderr %q", platforms.Format(img.Platform), res.ExitCode, res.Stderr)
 				}
 			}
 		})

@@ -10,8 +10,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/goappfrontend/go-app/e2e/ocirun"
-	"github.com/goappfrontend/go-app/e2e/stack"
+	"github.com/containerd/platforms"
+	"github.com/goappfrontend/go-app/internal/ocirun"
+	"github.com/goappfrontend/go-app/internal/stack"
 )
 
 func TestHello(t *testing.T) {
@@ -71,7 +72,7 @@ func TestHello(t *testing.T) {
 				if err := json.Unmarshal([]byte(res.Stdout), &got); err != nil {
 					t.Fatalf("selfcheck output %q: %v", res.Stdout, err)
 				}
-				t.Logf("selfcheck on %s: %s", img.Platform, strings.TrimSpace(res.Stdout))
+				t.Logf("selfcheck on %s: %s", platforms.Format(img.Platform), strings.TrimSpace(res.Stdout))
 				if got.UID != 65532 || got.GID != 65532 || got.User != "nonroot" {
 					t.Errorf("runs as uid %d gid %d user %q, want 65532 65532 nonroot", got.UID, got.GID, got.User)
 				}
@@ -212,7 +213,7 @@ func TestBake(t *testing.T) {
 			for _, img := range imgs {
 				wantEP := []string{"/usr/local/bin/" + examples[name].entrypoint}
 				if !reflect.DeepEqual(img.Config.Config.Entrypoint, wantEP) {
-					t.Errorf("%s: Entrypoint %q, want %q", img.Platform, img.Config.Config.Entrypoint, wantEP)
+					t.Errorf("%s: Entrypoint %q, want %q", platforms.Format(img.Platform), img.Config.Config.Entrypoint, wantEP)
 				}
 			}
 		})

@@ -3,15 +3,17 @@ package e2e
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/goappfrontend/go-app/e2e/ocirun"
-	"github.com/goappfrontend/go-app/e2e/stack"
+	"github.com/goappfrontend/go-app/internal/ocirun"
+	"github.com/goappfrontend/go-app/internal/stack"
 )
 
 // Values with shell metacharacters, each given to go-app through one part of
@@ -68,7 +70,7 @@ func literalSpec() string {
 		fmt.Fprintf(&b, "    - %s\n", yamlQuote(a))
 	}
 	b.WriteString("  env:\n")
-	for _, k := range sortedKeys(literalEnv) {
+	for _, k := range slices.Sorted(maps.Keys(literalEnv)) {
 		fmt.Fprintf(&b, "    %s: %s\n", k, yamlQuote(literalEnv[k]))
 	}
 	return b.String()
@@ -129,7 +131,7 @@ func TestLiteralValues(t *testing.T) {
 		if !reflect.DeepEqual(c.Cmd, literalArgs) {
 			t.Errorf("Cmd = %q, want %q", c.Cmd, literalArgs)
 		}
-		for _, k := range sortedKeys(literalEnv) {
+		for _, k := range slices.Sorted(maps.Keys(literalEnv)) {
 			if got, ok := ocirun.EnvValue(c.Env, k); !ok || got != literalEnv[k] {
 				t.Errorf("Env %s = %q (set: %v), want %q", k, got, ok, literalEnv[k])
 			}
@@ -163,7 +165,7 @@ func TestLiteralValues(t *testing.T) {
 		if err := json.Unmarshal([]byte(res.Stdout), &got); err != nil {
 			t.Fatalf("output %q: %v", res.Stdout, err)
 		}
-		for _, k := range sortedKeys(literalVars) {
+		for _, k := range slices.Sorted(maps.Keys(literalVars)) {
 			if got.Vars[k] != literalVars[k] {
 				t.Errorf("-X main.%s = %q, want %q (build.ldflags)", k, got.Vars[k], literalVars[k])
 			}
@@ -180,7 +182,7 @@ func TestLiteralValues(t *testing.T) {
 		if !reflect.DeepEqual(got.Args, literalArgs) {
 			t.Errorf("args = %q, want %q (runtime.args)", got.Args, literalArgs)
 		}
-		for _, k := range sortedKeys(literalEnv) {
+		for _, k := range slices.Sorted(maps.Keys(literalEnv)) {
 			if got.Env[k] != literalEnv[k] {
 				t.Errorf("env %s = %q, want %q (runtime.env)", k, got.Env[k], literalEnv[k])
 			}

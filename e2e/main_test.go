@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/goappfrontend/go-app/e2e/ocirun"
-	"github.com/goappfrontend/go-app/e2e/stack"
+	"github.com/goappfrontend/go-app/internal/ocirun"
+	"github.com/goappfrontend/go-app/internal/stack"
 )
 
 var (
@@ -71,13 +71,28 @@ func needStack(t *testing.T) {
 			stackErr = err
 		}
 	})
-	if stackErr == nil {
+	skipOrFail(t, "BuildKit stack", stackErr)
+}
+
+// needRunc skips the test (or fails it, under CI=true or GOAPP_E2E=1)
+// unless this machine can run images of platforms with runc; it needs no
+// BuildKit.
+func needRunc(t *testing.T, platforms ...string) {
+	t.Helper()
+	skipOrFail(t, "runc", stack.CheckRun(platforms...))
+}
+
+// skipOrFail skips the test, or fails it when the stack is required
+// (stack.Required), if err says that what is missing.
+func skipOrFail(t *testing.T, what string, err error) {
+	t.Helper()
+	if err == nil {
 		return
 	}
 	if stack.Required() {
-		t.Fatalf("e2e: BuildKit stack required (CI=true or GOAPP_E2E=1) but not usable: %v", stackErr)
+		t.Fatalf("e2e: %s required (CI=true or GOAPP_E2E=1) but not usable: %v", what, err)
 	}
-	t.Skipf("e2e: skipped, no usable BuildKit stack: %v", stackErr)
+	t.Skipf("e2e: skipped, no usable %s: %v", what, err)
 }
 
 // ctxFor returns a context bounded by d and by the test's deadline.

@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/goappfrontend/go-app/e2e/stack"
+	"github.com/goappfrontend/go-app/internal/stack"
 )
 
 // TestToolchainNamedContext checks that `--build-context golang:1.26=...`

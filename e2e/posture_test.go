@@ -9,7 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/goappfrontend/go-app/e2e/ocirun"
+	"github.com/containerd/platforms"
+	"github.com/goappfrontend/go-app/internal/ocirun"
 )
 
 // TestSecurityPosture checks the claims of the README's "Security posture"
@@ -29,7 +30,7 @@ func TestSecurityPosture(t *testing.T) {
 				t.Fatal(err)
 			}
 			for _, p := range postureProblems(entries) {
-				t.Errorf("%s: %s", img.Platform, p)
+				t.Errorf("%s: %s", platforms.Format(img.Platform), p)
 			}
 		}
 	})

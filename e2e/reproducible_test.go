@@ -10,8 +10,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/goappfrontend/go-app/e2e/ocirun"
-	"github.com/goappfrontend/go-app/e2e/stack"
+	"github.com/containerd/platforms"
+	"github.com/goappfrontend/go-app/internal/ocirun"
+	"github.com/goappfrontend/go-app/internal/stack"
 )
 
 // The reproducibility guarantee, as the README states it: two builds of the
@@ -93,13 +94,13 @@ func epochBuild(ctx context.Context, ctxDir, name string, extra ...string) (*epo
 	if len(idx.Manifests) != 1 {
 		return b, fmt.Errorf("build %s: index.json lists %d entries, want the image index only", name, len(idx.Manifests))
 	}
-	b.index = idx.Manifests[0].Digest
+	b.index = idx.Manifests[0].Digest.String()
 	if b.images, err = l.Images(); err != nil {
 		return b, err
 	}
 	b.manifests = map[string]string{}
 	for _, img := range b.images {
-		b.manifests[img.Platform.String()] = img.Descriptor.Digest
+		b.manifests[platforms.Format(img.Platform)] = img.Descriptor.Digest.String()
 	}
 	return b, nil
 }
@@ -116,7 +117,7 @@ func sameImages(a, b *epochBuilt) []string {
 		if ia.Descriptor.Digest == ib.Descriptor.Digest {
 			continue
 		}
-		d := fmt.Sprintf("%s: manifest %s and %s", ia.Platform, ia.Descriptor.Digest, ib.Descriptor.Digest)
+		d := fmt.Sprintf("%s: manifest %s and %s", platforms.Format(ia.Platform), ia.Descriptor.Digest, ib.Descriptor.Digest)
 		if ia.Manifest.Config.Digest != ib.Manifest.Config.Digest {
 			d += fmt.Sprintf("; config differs:\n%s\n%s", ia.RawConfig, ib.RawConfig)
 		}
@@ -189,19 +190,19 @@ func TestReproducible(t *testing.T) {
 		want := epochTime.Format(time.RFC3339)
 		for _, img := range first.images {
 			c := img.Config
-			if ct, err := time.Parse(time.RFC3339Nano, c.Created); err != nil || !ct.Equal(epochTime) {
-				t.Errorf("%s: created %q, want %s", img.Platform, c.Created, want)
+			if c.Created == nil || !c.Created.Equal(epochTime) {
+				t.Errorf("%s: created %v, want %s", platforms.Format(img.Platform), c.Created, want)
 			}
 			if len(c.History) == 0 {
-				t.Errorf("%s: no history", img.Platform)
+				t.Errorf("%s: no history", platforms.Format(img.Platform))
 			}
 			for i, h := range c.History {
-				if ht, err := time.Parse(time.RFC3339Nano, h.Created); err != nil || !ht.Equal(epochTime) {
-					t.Errorf("%s: history[%d] (%s) created %q, want %s", img.Platform, i, h.CreatedBy, h.Created, want)
+				if h.Created == nil || !h.Created.Equal(epochTime) {
+					t.Errorf("%s: history[%d] (%s) created %v, want %s", platforms.Format(img.Platform), i, h.CreatedBy, h.Created, want)
 				}
 			}
 			if got := c.Config.Labels["org.opencontainers.image.created"]; got != want {
-				t.Errorf("%s: label org.opencontainers.image.created=%q, want %s", img.Platform, got, want)
+				t.Errorf("%s: label org.opencontainers.image.created=%q, want %s", platforms.Format(img.Platform), got, want)
 			}
 			entries, err := img.Entries()
 			if err != nil {
@@ -214,7 +215,7 @@ func TestReproducible(t *testing.T) {
 				}
 			}
 			if len(off) > 0 {
-				t.Errorf("%s: %d of %d entries not dated %s:\n%s", img.Platform, len(off), len(entries), want, strings.Join(off[:min(len(off), 20)], "\n"))
+				t.Errorf("%s: %d of %d entries not dated %s:\n%s", platforms.Format(img.Platform), len(off), len(entries), want, strings.Join(off[:min(len(off), 20)], "\n"))
 			}
 		}
 	})

@@ -8,8 +8,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/goappfrontend/go-app/e2e/ocirun"
-	"github.com/goappfrontend/go-app/e2e/stack"
+	"github.com/containerd/platforms"
+	"github.com/goappfrontend/go-app/internal/ocirun"
+	"github.com/goappfrontend/go-app/internal/stack"
 )
 
 var (
@@ -25,9 +26,9 @@ func rootfs(t *testing.T, img *ocirun.Image) string {
 	if dir, ok := rootfses[img]; ok {
 		return dir
 	}
-	dir := filepath.Join(tmpDir(t, "rootfs-"+strings.ReplaceAll(img.Platform.String(), "/", "-")+"-"), "rootfs")
+	dir := filepath.Join(tmpDir(t, "rootfs-"+strings.ReplaceAll(platforms.Format(img.Platform), "/", "-")+"-"), "rootfs")
 	if err := img.Unpack(dir); err != nil {
-		t.Fatalf("unpack %s: %v", img.Platform, err)
+		t.Fatalf("unpack %s: %v", platforms.Format(img.Platform), err)
 	}
 	rootfses[img] = dir
 	return dir
@@ -37,14 +38,14 @@ func rootfs(t *testing.T, img *ocirun.Image) string {
 // fails the test.
 func runImage(t *testing.T, img *ocirun.Image, rc ocirun.RunConfig) ocirun.Result {
 	t.Helper()
-	if err := stack.CheckRun(img.Platform.String()); err != nil {
-		t.Fatalf("cannot run %s images: %v", img.Platform, err)
+	if err := stack.CheckRun(platforms.Format(img.Platform)); err != nil {
+		t.Fatalf("cannot run %s images: %v", platforms.Format(img.Platform), err)
 	}
 	ctx, cancel := ctxFor(t, 2*time.Minute)
 	defer cancel()
 	res, err := ocirun.Run(ctx, img.Config, rootfs(t, img), t.TempDir(), ocirun.Options{RunConfig: rc, IDPrefix: containerPrefix})
 	if err != nil {
-		t.Fatalf("run %s %v: %v\n--- stdout ---\n%s--- stderr ---\n%s", img.Platform, rc, err, res.Stdout, res.Stderr)
+		t.Fatalf("run %s %v: %v\n--- stdout ---\n%s--- stderr ---\n%s", platforms.Format(img.Platform), rc, err, res.Stdout, res.Stderr)
 	}
 	return res
 }
@@ -53,8 +54,8 @@ func runImage(t *testing.T, img *ocirun.Image, rc ocirun.RunConfig) ocirun.Resul
 // the status and body; the container is stopped when the test ends.
 func serveImage(t *testing.T, img *ocirun.Image, rc ocirun.RunConfig, addr, path string) (int, string, *ocirun.Container) {
 	t.Helper()
-	if err := stack.CheckRun(img.Platform.String()); err != nil {
-		t.Fatalf("cannot run %s images: %v", img.Platform, err)
+	if err := stack.CheckRun(platforms.Format(img.Platform)); err != nil {
+		t.Fatalf("cannot run %s images: %v", platforms.Format(img.Platform), err)
 	}
 	if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
 		c.Close()
@@ -62,7 +63,7 @@ func serveImage(t *testing.T, img *ocirun.Image, rc ocirun.RunConfig, addr, path
 	}
 	c, err := ocirun.Start(img.Config, rootfs(t, img), t.TempDir(), ocirun.Options{RunConfig: rc, IDPrefix: containerPrefix})
 	if err != nil {
-		t.Fatalf("start %s: %v", img.Platform, err)
+		t.Fatalf("start %s: %v", platforms.Format(img.Platform), err)
 	}
 	t.Cleanup(func() {
 		if err := c.Stop(); err != nil {
@@ -73,7 +74,7 @@ func serveImage(t *testing.T, img *ocirun.Image, rc ocirun.RunConfig, addr, path
 	defer cancel()
 	code, body, err := ocirun.GetWhenUp(ctx, c, "http://"+addr+path, 60*time.Second)
 	if err != nil {
-		t.Fatalf("%s container: %v\n%s", img.Platform, err, c.Output())
+		t.Fatalf("%s container: %v\n%s", platforms.Format(img.Platform), err, c.Output())
 	}
 	return code, body, c
 }

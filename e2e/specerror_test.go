@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/goappfrontend/go-app/e2e/stack"
+	"github.com/goappfrontend/go-app/internal/stack"
 )
 
 // TestSpecErrors checks that a bad go-app.yaml fails the build with the

@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/goappfrontend/go-app/e2e/ocirun"
-	"github.com/goappfrontend/go-app/e2e/stack"
+	"github.com/goappfrontend/go-app/internal/ocirun"
+	"github.com/goappfrontend/go-app/internal/stack"
 )
 
 // stampMain prints the values -X sets; "unset" shows that one was not set.
@@ -36,7 +36,7 @@ const stampRemote = "https://example.com/acme/stamp.git"
 func stampModule(t *testing.T, spec string) (string, string) {
 	t.Helper()
 	dir := t.TempDir()
-	writeFiles(t, dir, map[string]string{
+	writeTree(t, dir, map[string]string{
 		"go.mod":      "module example.com/stamp\n\ngo 1.26\n",
 		"go.sum":      "",
 		"main.go":     stampMain,
@@ -159,7 +159,7 @@ func TestVersionStampErrors(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
-			writeFiles(t, dir, map[string]string{"go.mod": "module example.com/stamp\n\ngo 1.26\n", "go.sum": "", "main.go": stampMain, "go-app.yaml": tc.spec})
+			writeTree(t, dir, map[string]string{"go.mod": "module example.com/stamp\n\ngo 1.26\n", "go.sum": "", "main.go": stampMain, "go-app.yaml": tc.spec})
 			buildFails(t, 5*time.Minute, stack.Build{Context: dir, Platforms: []string{"linux/amd64"}, BuildArgs: tc.args}, tc.want...)
 		})
 	}

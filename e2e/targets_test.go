@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/goappfrontend/go-app/e2e/ocirun"
-	"github.com/goappfrontend/go-app/e2e/stack"
+	"github.com/goappfrontend/go-app/internal/ocirun"
+	"github.com/goappfrontend/go-app/internal/stack"
 )
 
 // TestTargetBinaries builds examples/multi's binaries target for amd64 and

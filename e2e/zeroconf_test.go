@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/goappfrontend/go-app/e2e/ocirun"
-	"github.com/goappfrontend/go-app/e2e/stack"
+	"github.com/goappfrontend/go-app/internal/ocirun"
+	"github.com/goappfrontend/go-app/internal/stack"
 )
 
 // syntaxOnly is a go-app.yaml holding nothing but the syntax line.

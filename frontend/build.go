@@ -66,59 +66,13 @@ func Build(ctx context.Context, c client.Client) (_ *client.Result, err error) {
 		return nil, err
 	}
 
-	buildPlatform := bc.BuildPlatforms[0]
-	opts := bc.BuildOpts().Opts
-	// The toolchain and the frontend's own image, whose binary moves Go's
-	// caches in and out of layers, writes the runtime files of scratch
-	// images and runs the test target's go test, are resolved at the same
-	// time, and the build context is read for the imports of the binaries.
-	var toolchain, helper *gollb.Image
-	eg, ectx := errgroup.WithContext(ctx)
-	eg.Go(func() error {
-		img, err := resolveImage(ectx, c, bc, s.Go.Image, buildPlatform, "go toolchain")
-		if err != nil {
-			return withSpecSource(errors.Wrapf(err, "go toolchain image %s", s.Go.Image), src.SourceMap, s.Source.Pos("go.image"), s.Source.Pos("go.version"))
-		}
-		toolchain = img
-		return nil
-	})
-	eg.Go(func() error {
-		img, err := resolveFrontendImage(ectx, c, bc, opts[keySource], buildPlatform)
-		helper = img
-		return err
-	})
-	var scan *dependencyScan
-	if target.name != targetTest.name {
-		eg.Go(func() error {
-			// ctx, not ectx: the scan reads the context after Wait.
-			scan = newDependencyScan(ctx, c, *buildCtx, mod, s)
-			return nil
-		})
-	}
-	if err := eg.Wait(); err != nil {
-		return nil, err
-	}
-	epoch, err := parseEpoch(opts[keySourceDateEpoch])
+	toolchain, helper, scan, err := resolveInputs(ctx, c, bc, src, *buildCtx, mod, s, target)
 	if err != nil {
 		return nil, err
 	}
-	base := gollb.Options{
-		Spec:          s,
-		BuildPlatform: buildPlatform,
-		Toolchain:     *toolchain,
-		Helper:        helper,
-		Context:       *buildCtx,
-		Vendor:        mod.vendor,
-		CacheNS:       bc.CacheIDNamespace,
-		SourceMap:     src.SourceMap,
-		Epoch:         epoch,
-		Now:           time.Now(),
-		Metadata: gollb.Metadata{
-			Version:  opts[keyVersion],
-			Revision: opts[keyVCSRevision],
-			Source:   opts[keyVCSSource],
-		},
-		Labels: bc.Labels,
+	base, err := baseOptions(bc, src, s, *buildCtx, mod, toolchain, helper)
+	if err != nil {
+		return nil, err
 	}
 
 	// --no-cache: every op of the build runs again (cache mounts stay).
@@ -133,7 +87,7 @@ func Build(ctx context.Context, c client.Client) (_ *client.Result, err error) {
 
 	rb, err := bc.Build(ctx, recoverBuildFunc(func(ctx context.Context, platform *ocispecs.Platform, idx int) (*dockerui.BuildResult, error) {
 		opt := base
-		opt.TargetPlatform = buildPlatform
+		opt.TargetPlatform = base.BuildPlatform
 		if platform != nil {
 			opt.TargetPlatform = *platform
 		}
@@ -141,43 +95,74 @@ func Build(ctx context.Context, c client.Client) (_ *client.Result, err error) {
 		if target.name == targetBinaries.name {
 			return buildBinaries(ctx, c, bc, opt, src.SourceMap, marshalOpts)
 		}
-		if s.Runtime.Base != spec.DefaultBase {
-			img, err := resolveImage(ctx, c, bc, s.Runtime.Base, opt.TargetPlatform, "runtime base")
-			if err != nil {
-				return nil, withSpecSource(errors.Wrapf(err, "runtime base image %s", s.Runtime.Base), src.SourceMap, s.Source.Pos("runtime.base"))
-			}
-			opt.Base = img
-		}
-		res, err := gollb.Convert(opt)
-		if err != nil {
-			return nil, withSpecSource(err, src.SourceMap)
-		}
-		def, err := res.State.Marshal(ctx, append([]llb.ConstraintsOpt{llb.Platform(opt.TargetPlatform)}, marshalOpts...)...)
-		if err != nil {
-			return nil, errors.Wrap(err, "marshaling LLB")
-		}
-		r, err := c.Solve(ctx, client.SolveRequest{Definition: def.ToPB(), CacheImports: bc.CacheImports})
-		if err != nil {
-			return nil, err
-		}
-		ref, err := r.SingleRef()
-		if err != nil {
-			return nil, err
-		}
-		// A wrong binary would only fail at `docker run`: fail the build.
-		if err := verifyBinaries(ctx, ref, s, src.SourceMap, res.Binaries, opt.TargetPlatform); err != nil {
-			return nil, err
-		}
-		br := &dockerui.BuildResult{Reference: ref, Image: res.Image, Epoch: epoch}
-		if opt.Base != nil {
-			br.BaseImage = opt.Base.Config
-		}
-		return br, nil
+		return buildImage(ctx, c, bc, opt, src.SourceMap, marshalOpts)
 	}))
 	if err != nil {
 		return nil, err
 	}
 	return rb.Finalize()
+}
+
+// resolveInputs resolves, at the same time, the toolchain and the
+// frontend's own image, whose binary moves Go's caches in and out of
+// layers, writes the runtime files of scratch images and runs the test
+// target's go test, and, unless target is the test, reads the build
+// context for the imports of the binaries.
+func resolveInputs(ctx context.Context, c client.Client, bc *dockerui.Client, src *dockerui.Source, buildCtx llb.State, mod *module, s *spec.Spec, target target) (toolchain, helper *gollb.Image, scan *dependencyScan, err error) {
+	buildPlatform := bc.BuildPlatforms[0]
+	eg, ectx := errgroup.WithContext(ctx)
+	eg.Go(func() error {
+		img, err := resolveImage(ectx, c, bc, s.Go.Image, buildPlatform, "go toolchain")
+		if err != nil {
+			return withSpecSource(errors.Wrapf(err, "go toolchain image %s", s.Go.Image), src.SourceMap, s.Source.Pos("go.image"), s.Source.Pos("go.version"))
+		}
+		toolchain = img
+		return nil
+	})
+	eg.Go(func() error {
+		img, err := resolveFrontendImage(ectx, c, bc, bc.BuildOpts().Opts[keySource], buildPlatform)
+		helper = img
+		return err
+	})
+	if target.name != targetTest.name {
+		eg.Go(func() error {
+			// ctx, not ectx: the scan reads the context after Wait.
+			scan = newDependencyScan(ctx, c, buildCtx, mod, s)
+			return nil
+		})
+	}
+	if err := eg.Wait(); err != nil {
+		return nil, nil, nil, err
+	}
+	return toolchain, helper, scan, nil
+}
+
+// baseOptions are the converter's options for every target platform of
+// the build.
+func baseOptions(bc *dockerui.Client, src *dockerui.Source, s *spec.Spec, buildCtx llb.State, mod *module, toolchain, helper *gollb.Image) (gollb.Options, error) {
+	opts := bc.BuildOpts().Opts
+	epoch, err := parseEpoch(opts[keySourceDateEpoch])
+	if err != nil {
+		return gollb.Options{}, err
+	}
+	return gollb.Options{
+		Spec:          s,
+		BuildPlatform: bc.BuildPlatforms[0],
+		Toolchain:     *toolchain,
+		Helper:        helper,
+		Context:       buildCtx,
+		Vendor:        mod.vendor,
+		CacheNS:       bc.CacheIDNamespace,
+		SourceMap:     src.SourceMap,
+		Epoch:         epoch,
+		Now:           time.Now(),
+		Metadata: gollb.Metadata{
+			Version:  opts[keyVersion],
+			Revision: opts[keyVCSRevision],
+			Source:   opts[keyVCSSource],
+		},
+		Labels: bc.Labels,
+	}, nil
 }
 
 // fillSpec fills the spec's defaults from the build context, as target

@@ -76,18 +76,50 @@ func (t target) location(s *spec.Spec) []*pb.Range {
 	return nil
 }
 
-// solveState marshals st for platform p and solves it now, so that a
-// failing step fails here.
-func solveState(ctx context.Context, c client.Client, bc *dockerui.Client, st llb.State, p ocispecs.Platform, marshalOpts []llb.ConstraintsOpt) (client.Reference, error) {
+// solveState marshals st for platform p and solves it. With evaluate it is
+// solved now, so that a failing step fails here; without, when the result
+// is first read (or exported).
+func solveState(ctx context.Context, c client.Client, bc *dockerui.Client, st llb.State, p ocispecs.Platform, marshalOpts []llb.ConstraintsOpt, evaluate bool) (client.Reference, error) {
 	def, err := st.Marshal(ctx, append([]llb.ConstraintsOpt{llb.Platform(p)}, marshalOpts...)...)
 	if err != nil {
 		return nil, errors.Wrap(err, "marshaling LLB")
 	}
-	r, err := c.Solve(ctx, client.SolveRequest{Definition: def.ToPB(), CacheImports: bc.CacheImports, Evaluate: true})
+	r, err := c.Solve(ctx, client.SolveRequest{Definition: def.ToPB(), CacheImports: bc.CacheImports, Evaluate: evaluate})
 	if err != nil {
 		return nil, err
 	}
 	return r.SingleRef()
+}
+
+// buildImage builds the image target (the default) of one platform: on
+// the runtime base, resolved for the platform unless it is scratch, with
+// the binaries checked against it, since a wrong binary would only fail at
+// `docker run`.
+func buildImage(ctx context.Context, c client.Client, bc *dockerui.Client, opt gollb.Options, sm *llb.SourceMap, marshalOpts []llb.ConstraintsOpt) (*dockerui.BuildResult, error) {
+	s := opt.Spec
+	if s.Runtime.Base != spec.DefaultBase {
+		img, err := resolveImage(ctx, c, bc, s.Runtime.Base, opt.TargetPlatform, "runtime base")
+		if err != nil {
+			return nil, withSpecSource(errors.Wrapf(err, "runtime base image %s", s.Runtime.Base), sm, s.Source.Pos("runtime.base"))
+		}
+		opt.Base = img
+	}
+	res, err := gollb.Convert(opt)
+	if err != nil {
+		return nil, withSpecSource(err, sm)
+	}
+	ref, err := solveState(ctx, c, bc, res.State, opt.TargetPlatform, marshalOpts, false)
+	if err != nil {
+		return nil, err
+	}
+	if err := verifyBinaries(ctx, ref, s, sm, res.Binaries, opt.TargetPlatform); err != nil {
+		return nil, err
+	}
+	br := &dockerui.BuildResult{Reference: ref, Image: res.Image, Epoch: opt.Epoch}
+	if opt.Base != nil {
+		br.BaseImage = opt.Base.Config
+	}
+	return br, nil
 }
 
 // buildBinaries builds the binaries target of one platform. Binaries for
@@ -98,7 +130,7 @@ func buildBinaries(ctx context.Context, c client.Client, bc *dockerui.Client, op
 	if err != nil {
 		return nil, withSpecSource(err, sm)
 	}
-	ref, err := solveState(ctx, c, bc, res.State, opt.TargetPlatform, marshalOpts)
+	ref, err := solveState(ctx, c, bc, res.State, opt.TargetPlatform, marshalOpts, true)
 	if err != nil {
 		return nil, err
 	}
@@ -120,7 +152,7 @@ func buildTest(ctx context.Context, c client.Client, bc *dockerui.Client, src *d
 	if err != nil {
 		return nil, err
 	}
-	ref, err := solveState(ctx, c, bc, res.State, build, marshalOpts)
+	ref, err := solveState(ctx, c, bc, res.State, build, marshalOpts, true)
 	if err != nil {
 		return nil, testFailure(ctx, c, err)
 	}

@@ -20,13 +20,14 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
 
-	"github.com/goappfrontend/go-app/e2e/ocirun"
-	"github.com/goappfrontend/go-app/e2e/stack"
+	"github.com/containerd/platforms"
+	"github.com/goappfrontend/go-app/internal/ocirun"
+	"github.com/goappfrontend/go-app/internal/stack"
 )
 
 // containerPrefix starts the ids of the containers the demo runs.
@@ -92,40 +93,10 @@ func run(ctx context.Context, example string, platforms []string, showProgress, 
 		defer os.RemoveAll(work)
 	}
 
-	// Build.
-	fmt.Printf("==> building %s for %s\n    frontend %s, buildx builder %s\n",
-		relPath(dir), strings.Join(platforms, ","), env.FrontendImage, env.Builder)
 	layoutDir := filepath.Join(work, "oci")
-	var progress io.Writer
-	if showProgress {
-		progress = os.Stderr
+	if err := build(ctx, env, dir, platforms, layoutDir, showProgress); err != nil {
+		return err
 	}
-	bctx, cancel := context.WithTimeout(ctx, 30*time.Minute)
-	start := time.Now()
-	out, err := env.Buildx(bctx, stack.Build{
-		Context:   dir,
-		Platforms: platforms,
-		Output:    stack.OCIOutput(layoutDir),
-		Progress:  progress,
-	})
-	cancel()
-	if err != nil {
-		if !showProgress {
-			fmt.Fprint(os.Stderr, stack.Tail(out, 80))
-		}
-		return fmt.Errorf("build: %w", err)
-	}
-	steps := stack.ParseProgress(out)
-	var ran, cached int
-	for _, s := range steps {
-		switch {
-		case s.Cached:
-			cached++
-		case s.Done:
-			ran++
-		}
-	}
-	fmt.Printf("==> built in %s (%d steps ran, %d from cache)\n", time.Since(start).Round(100*time.Millisecond), ran, cached)
 
 	layout, err := ocirun.OpenLayout(layoutDir, work)
 	if err != nil {
@@ -152,6 +123,43 @@ func run(ctx context.Context, example string, platforms []string, showProgress, 
 		return fmt.Errorf("%s failed", strings.Join(failed, ", "))
 	}
 	fmt.Println("==> all platforms OK")
+	return nil
+}
+
+// build builds the example in dir for platforms into the OCI layout
+// layoutDir, and says how many steps ran.
+func build(ctx context.Context, env stack.Env, dir string, platforms []string, layoutDir string, showProgress bool) error {
+	fmt.Printf("==> building %s for %s\n    frontend %s, buildx builder %s\n",
+		relPath(dir), strings.Join(platforms, ","), env.FrontendImage, env.Builder)
+	var progress io.Writer
+	if showProgress {
+		progress = os.Stderr
+	}
+	bctx, cancel := context.WithTimeout(ctx, 30*time.Minute)
+	defer cancel()
+	start := time.Now()
+	out, err := env.Buildx(bctx, stack.Build{
+		Context:   dir,
+		Platforms: platforms,
+		Output:    stack.OCIOutput(layoutDir),
+		Progress:  progress,
+	})
+	if err != nil {
+		if !showProgress {
+			fmt.Fprint(os.Stderr, stack.Tail(out, 80))
+		}
+		return fmt.Errorf("build: %w", err)
+	}
+	var ran, cached int
+	for _, s := range stack.ParseProgress(out) {
+		switch {
+		case s.Cached:
+			cached++
+		case s.Done:
+			ran++
+		}
+	}
+	fmt.Printf("==> built in %s (%d steps ran, %d from cache)\n", time.Since(start).Round(100*time.Millisecond), ran, cached)
 	return nil
 }
 
@@ -188,8 +196,8 @@ func relPath(p string) string {
 func runPlatform(ctx context.Context, img *ocirun.Image, example, work string) error {
 	c := img.Config.Config
 	fmt.Printf("==> %s: image %s, %d layers, entrypoint %v, user %s\n",
-		img.Platform, shortDigest(img.Descriptor.Digest), len(img.Manifest.Layers), c.Entrypoint, c.User)
-	base, err := os.MkdirTemp(work, strings.ReplaceAll(img.Platform.String(), "/", "-")+"-")
+		platforms.Format(img.Platform), shortDigest(img.Descriptor.Digest.String()), len(img.Manifest.Layers), c.Entrypoint, c.User)
+	base, err := os.MkdirTemp(work, strings.ReplaceAll(platforms.Format(img.Platform), "/", "-")+"-")
 	if err != nil {
 		return err
 	}
@@ -266,11 +274,10 @@ func firstTCPPort(ports map[string]struct{}) string {
 			ps = append(ps, num)
 		}
 	}
-	sort.Strings(ps)
 	if len(ps) == 0 {
 		return ""
 	}
-	return ps[0]
+	return slices.Min(ps)
 }
 
 func shortDigest(d string) string {

@@ -7,14 +7,16 @@ package stack
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/exec"
 	"runtime"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
@@ -45,17 +47,10 @@ type Env struct {
 func FromEnviron() Env {
 	return Env{
 		BuildkitHost:  os.Getenv("BUILDKIT_HOST"),
-		FrontendImage: getenv("GOAPP_FRONTEND_IMAGE", DefaultFrontendImage),
-		Builder:       getenv("GOAPP_BUILDX_BUILDER", DefaultBuilder),
-		Registry:      getenv("GOAPP_REGISTRY", DefaultRegistry),
+		FrontendImage: cmp.Or(os.Getenv("GOAPP_FRONTEND_IMAGE"), DefaultFrontendImage),
+		Builder:       cmp.Or(os.Getenv("GOAPP_BUILDX_BUILDER"), DefaultBuilder),
+		Registry:      cmp.Or(os.Getenv("GOAPP_REGISTRY"), DefaultRegistry),
 	}
-}
-
-func getenv(key, def string) string {
-	if v := os.Getenv(key); v != "" {
-		return v
-	}
-	return def
 }
 
 // Required reports whether a missing stack is a failure rather than a
@@ -193,28 +188,20 @@ func OCIOutput(dir string) string {
 // BuildxArgs returns the arguments of `docker` for b.
 func (e Env) BuildxArgs(b Build) []string {
 	args := []string{"buildx", "build", "--builder", e.Builder, "--progress=plain"}
-	file := b.File
-	if file == "" {
-		file = strings.TrimSuffix(b.Context, "/") + "/go-app.yaml"
-	}
-	args = append(args, "-f", file)
+	args = append(args, "-f", cmp.Or(b.File, strings.TrimSuffix(b.Context, "/")+"/go-app.yaml"))
 	if len(b.Platforms) > 0 {
 		args = append(args, "--platform", strings.Join(b.Platforms, ","))
 	}
 	if !b.OwnSyntax {
 		args = append(args, "--build-arg", "BUILDKIT_SYNTAX="+e.FrontendImage)
 	}
-	for _, k := range sortedKeys(b.BuildArgs) {
+	for _, k := range slices.Sorted(maps.Keys(b.BuildArgs)) {
 		args = append(args, "--build-arg", k+"="+b.BuildArgs[k])
 	}
-	for _, k := range sortedKeys(b.Labels) {
+	for _, k := range slices.Sorted(maps.Keys(b.Labels)) {
 		args = append(args, "--label", k+"="+b.Labels[k])
 	}
-	out := b.Output
-	if out == "" {
-		out = "type=cacheonly"
-	}
-	args = append(args, "--output", out)
+	args = append(args, "--output", cmp.Or(b.Output, "type=cacheonly"))
 	args = append(args, b.Extra...)
 	return append(args, b.Context)
 }
@@ -223,15 +210,6 @@ func (e Env) BuildxArgs(b Build) []string {
 // plain progress).
 func (e Env) Buildx(ctx context.Context, b Build) (string, error) {
 	return CmdTee(ctx, "", nil, b.Progress, "docker", e.BuildxArgs(b)...)
-}
-
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // Tail returns the last n lines of s, for failure messages.

@@ -5,12 +5,11 @@ import (
 	"debug/elf"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
 
-	"github.com/goappfrontend/go-app/e2e/ocirun/ocitest"
+	"github.com/goappfrontend/go-app/internal/ocirun/ocitest"
 )
 
 // fakeELF builds a minimal ELF file (see ocitest.ELF).
@@ -62,50 +61,11 @@ func TestInspectELFNeeded(t *testing.T) {
 	}
 }
 
-// buildProbe compiles testdata/probe with the host's Go.
-func buildProbe(t *testing.T, goarch string, cgo bool) string {
-	t.Helper()
-	if testing.Short() {
-		t.Skip("builds a Go program; skipped with -short")
-	}
-	goBin := filepath.Join(runtime.GOROOT(), "bin", "go")
-	if _, err := os.Stat(goBin); err != nil {
-		if goBin, err = exec.LookPath("go"); err != nil {
-			t.Skip("no go command to build the probe")
-		}
-	}
-	// Build it as a module of its own, so nothing depends on the state of
-	// this repository's go.mod.
-	src := t.TempDir()
-	code, err := os.ReadFile(filepath.Join("testdata", "probe", "main.go"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(src, "main.go"), code, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(src, "go.mod"), []byte("module probe\n\ngo 1.22\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	out := filepath.Join(t.TempDir(), "probe-"+goarch)
-	cmd := exec.Command(goBin, "build", "-trimpath", "-o", out, ".")
-	cmd.Dir = src
-	cgoEnabled := "0"
-	if cgo {
-		cgoEnabled = "1"
-	}
-	cmd.Env = append(os.Environ(), "GOOS=linux", "GOARCH="+goarch, "CGO_ENABLED="+cgoEnabled, "GOFLAGS=", "GOWORK=off")
-	if b, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build probe for %s: %v\n%s", goarch, err, b)
-	}
-	return out
-}
-
 func TestCheckStaticELFRealBinaries(t *testing.T) {
 	// Other GOARCHes are covered by fakeELF above and by the arm64 probe
 	// of TestRunProbeEmulated; compiling a second standard library here
 	// would only cost time.
-	static, err := os.Open(buildProbe(t, runtime.GOARCH, false))
+	static, err := os.Open(ocitest.BuildProbe(t, runtime.GOARCH, false))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,7 +78,7 @@ func TestCheckStaticELFRealBinaries(t *testing.T) {
 	if _, err := exec.LookPath("gcc"); err != nil {
 		t.Skip("no gcc: cannot build a dynamically linked probe")
 	}
-	f, err := os.Open(buildProbe(t, runtime.GOARCH, true))
+	f, err := os.Open(ocitest.BuildProbe(t, runtime.GOARCH, true))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,8 +1,7 @@
 package ocirun
 
 import (
-	"bufio"
-	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -11,70 +10,9 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-)
 
-// The parts of the OCI runtime spec (config.json) that RuntimeSpec fills.
-type (
-	// Spec is an OCI runtime configuration.
-	Spec struct {
-		OCIVersion string   `json:"ociVersion"`
-		Process    *Process `json:"process"`
-		Root       *Root    `json:"root"`
-		Hostname   string   `json:"hostname,omitempty"`
-		Mounts     []Mount  `json:"mounts,omitempty"`
-		Linux      *Linux   `json:"linux"`
-	}
-	// Process is the container's process.
-	Process struct {
-		Terminal        bool          `json:"terminal"`
-		User            User          `json:"user"`
-		Args            []string      `json:"args"`
-		Env             []string      `json:"env,omitempty"`
-		Cwd             string        `json:"cwd"`
-		Capabilities    *Capabilities `json:"capabilities,omitempty"`
-		Rlimits         []Rlimit      `json:"rlimits,omitempty"`
-		NoNewPrivileges bool          `json:"noNewPrivileges"`
-	}
-	// User is the process's identity.
-	User struct {
-		UID            uint32   `json:"uid"`
-		GID            uint32   `json:"gid"`
-		AdditionalGids []uint32 `json:"additionalGids,omitempty"`
-	}
-	// Capabilities are the process's capability sets.
-	Capabilities struct {
-		Bounding  []string `json:"bounding,omitempty"`
-		Effective []string `json:"effective,omitempty"`
-		Permitted []string `json:"permitted,omitempty"`
-	}
-	// Rlimit is a resource limit.
-	Rlimit struct {
-		Type string `json:"type"`
-		Hard uint64 `json:"hard"`
-		Soft uint64 `json:"soft"`
-	}
-	// Root is the container's root filesystem.
-	Root struct {
-		Path     string `json:"path"`
-		Readonly bool   `json:"readonly"`
-	}
-	// Mount is a filesystem mounted in the container.
-	Mount struct {
-		Destination string   `json:"destination"`
-		Type        string   `json:"type,omitempty"`
-		Source      string   `json:"source,omitempty"`
-		Options     []string `json:"options,omitempty"`
-	}
-	// Linux holds the Linux-specific settings.
-	Linux struct {
-		Namespaces    []Namespace `json:"namespaces"`
-		MaskedPaths   []string    `json:"maskedPaths,omitempty"`
-		ReadonlyPaths []string    `json:"readonlyPaths,omitempty"`
-	}
-	// Namespace is a Linux namespace the container gets its own of.
-	Namespace struct {
-		Type string `json:"type"`
-	}
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
 // DefaultPATH is the PATH a container gets when its image sets none, as
@@ -111,7 +49,7 @@ var dockerDefaultCaps = []string{
 // mount, PID, IPC and UTS namespaces but shares the host's network, so a
 // server in it is reachable on 127.0.0.1. rootfs is the unpacked image;
 // the spec names it by absolute path.
-func RuntimeSpec(cfg ImageConfig, rootfs string, rc RunConfig) (*Spec, error) {
+func RuntimeSpec(cfg ocispec.Image, rootfs string, rc RunConfig) (*specs.Spec, error) {
 	c := cfg.Config
 	var args []string
 	switch {
@@ -139,10 +77,7 @@ func RuntimeSpec(cfg ImageConfig, rootfs string, rc RunConfig) (*Spec, error) {
 	if _, ok := EnvValue(env, "PATH"); !ok {
 		env = append([]string{"PATH=" + DefaultPATH}, env...)
 	}
-	hostname := rc.Hostname
-	if hostname == "" {
-		hostname = "go-app"
-	}
+	hostname := cmp.Or(rc.Hostname, "go-app")
 	if _, ok := EnvValue(env, "HOSTNAME"); !ok {
 		env = append(env, "HOSTNAME="+hostname)
 	}
@@ -150,31 +85,28 @@ func RuntimeSpec(cfg ImageConfig, rootfs string, rc RunConfig) (*Spec, error) {
 		env = append(env, "HOME="+home)
 	}
 
-	cwd := c.WorkingDir
-	if cwd == "" {
-		cwd = "/"
-	}
+	cwd := cmp.Or(c.WorkingDir, "/")
 	if !path.IsAbs(cwd) {
 		return nil, fmt.Errorf("working directory %q is not absolute", cwd)
 	}
 
-	return &Spec{
-		OCIVersion: "1.0.2",
-		Process: &Process{
+	return &specs.Spec{
+		Version: "1.0.2",
+		Process: &specs.Process{
 			User: user,
 			Args: args,
 			Env:  env,
 			Cwd:  cwd,
-			Capabilities: &Capabilities{
+			Capabilities: &specs.LinuxCapabilities{
 				Bounding:  dockerDefaultCaps,
 				Effective: dockerDefaultCaps,
 				Permitted: dockerDefaultCaps,
 			},
 			NoNewPrivileges: true,
 		},
-		Root:     &Root{Path: absRoot, Readonly: false},
+		Root:     &specs.Root{Path: absRoot, Readonly: false},
 		Hostname: hostname,
-		Mounts: []Mount{
+		Mounts: []specs.Mount{
 			{Destination: "/proc", Type: "proc", Source: "proc"},
 			{Destination: "/dev", Type: "tmpfs", Source: "tmpfs", Options: []string{"nosuid", "strictatime", "mode=755", "size=65536k"}},
 			{Destination: "/dev/pts", Type: "devpts", Source: "devpts", Options: []string{"nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620"}},
@@ -184,8 +116,8 @@ func RuntimeSpec(cfg ImageConfig, rootfs string, rc RunConfig) (*Spec, error) {
 			// mount a new sysfs: bind the host's, read-only.
 			{Destination: "/sys", Type: "bind", Source: "/sys", Options: []string{"rbind", "nosuid", "noexec", "nodev", "ro"}},
 		},
-		Linux: &Linux{
-			Namespaces: []Namespace{{Type: "pid"}, {Type: "ipc"}, {Type: "uts"}, {Type: "mount"}},
+		Linux: &specs.Linux{
+			Namespaces: []specs.LinuxNamespace{{Type: specs.PIDNamespace}, {Type: specs.IPCNamespace}, {Type: specs.UTSNamespace}, {Type: specs.MountNamespace}},
 			MaskedPaths: []string{
 				"/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys", "/proc/latency_stats",
 				"/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi",
@@ -222,13 +154,11 @@ func mergeEnv(base, extra []string) []string {
 // "name:group") into ids, looking names up in the root filesystem's
 // /etc/passwd and /etc/group like Docker does; home is the user's home
 // directory from /etc/passwd, or "/".
-func resolveUser(rootfs, spec string) (User, string, error) {
+func resolveUser(rootfs, spec string) (specs.User, string, error) {
 	userPart, groupPart, hasGroup := strings.Cut(spec, ":")
-	if userPart == "" {
-		userPart = "0"
-	}
+	userPart = cmp.Or(userPart, "0")
 	passwd, _ := readEtc(rootfs, "passwd")
-	var u User
+	var u specs.User
 	home := "/"
 	found := false
 	if id, err := strconv.ParseUint(userPart, 10, 32); err == nil {
@@ -249,7 +179,7 @@ func resolveUser(rootfs, spec string) (User, string, error) {
 				uid, err1 := strconv.ParseUint(f[2], 10, 32)
 				gid, err2 := strconv.ParseUint(f[3], 10, 32)
 				if err1 != nil || err2 != nil {
-					return User{}, "", fmt.Errorf("bad /etc/passwd line for %q", userPart)
+					return specs.User{}, "", fmt.Errorf("bad /etc/passwd line for %q", userPart)
 				}
 				u.UID, u.GID, home = uint32(uid), uint32(gid), f[5]
 				found = true
@@ -257,7 +187,7 @@ func resolveUser(rootfs, spec string) (User, string, error) {
 			}
 		}
 		if !found {
-			return User{}, "", fmt.Errorf("user %q not found in the image's /etc/passwd", userPart)
+			return specs.User{}, "", fmt.Errorf("user %q not found in the image's /etc/passwd", userPart)
 		}
 	}
 	if hasGroup {
@@ -270,21 +200,18 @@ func resolveUser(rootfs, spec string) (User, string, error) {
 				if len(f) >= 3 && f[0] == groupPart {
 					gid, err := strconv.ParseUint(f[2], 10, 32)
 					if err != nil {
-						return User{}, "", fmt.Errorf("bad /etc/group line for %q", groupPart)
+						return specs.User{}, "", fmt.Errorf("bad /etc/group line for %q", groupPart)
 					}
 					u.GID, ok = uint32(gid), true
 					break
 				}
 			}
 			if !ok {
-				return User{}, "", fmt.Errorf("group %q not found in the image's /etc/group", groupPart)
+				return specs.User{}, "", fmt.Errorf("group %q not found in the image's /etc/group", groupPart)
 			}
 		}
 	}
-	if home == "" {
-		home = "/"
-	}
-	return u, home, nil
+	return u, cmp.Or(home, "/"), nil
 }
 
 // readEtc reads a colon-separated file of the root filesystem
@@ -303,13 +230,12 @@ func readEtc(rootfs, name string) ([][]string, error) {
 		return nil, err
 	}
 	var out [][]string
-	sc := bufio.NewScanner(bytes.NewReader(b))
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
+	for line := range strings.Lines(string(b)) {
+		line = strings.TrimSpace(line)
 		if line == "" || strings.HasPrefix(line, "#") {
 			continue
 		}
 		out = append(out, strings.Split(line, ":"))
 	}
-	return out, sc.Err()
+	return out, nil
 }

@@ -10,10 +10,14 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/goappfrontend/go-app/internal/ocirun/ocitest"
+	"github.com/opencontainers/go-digest"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 )
 
 var (
-	baseLayer = []tarEntry{
+	baseLayer = []ocitest.File{
 		dirEnt("etc/", 0o755),
 		fileEnt("etc/passwd", 0o644, "root:x:0:0:root:/root:/sbin/nologin\nnonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin\n"),
 		fileEnt("etc/group", 0o644, "root:x:0:\nnonroot:x:65532:\n"),
@@ -28,19 +32,19 @@ var (
 		dirEnt("opq/", 0o755),
 		fileEnt("opq/old", 0o644, "old"),
 	}
-	binLayer = []tarEntry{
+	binLayer = []ocitest.File{
 		dirEnt("usr/local/", 0o755),
 		dirEnt("usr/local/bin/", 0o755),
 		fileEnt("usr/local/bin/hello", 0o755, "#!binary"),
-		{name: "usr/local/bin/hi", typ: tar.TypeSymlink, mode: 0o777, link: "hello"},
-		{name: "usr/local/bin/hello2", typ: tar.TypeLink, link: "usr/local/bin/hello"},
+		{Path: "usr/local/bin/hi", Type: tar.TypeSymlink, Mode: 0o777, Link: "hello"},
+		{Path: "usr/local/bin/hello2", Type: tar.TypeLink, Link: "usr/local/bin/hello"},
 		fileEnt("stale/.wh.file", 0o644, ""),
 		dirEnt("opq/", 0o700),
 		fileEnt("opq/new", 0o600, "new"),
 		fileEnt("opq/.wh..wh..opq", 0o644, ""),
-		{name: "etc/passwd", typ: tar.TypeReg, mode: 0o640, uid: 0, gid: 42, body: "root:x:0:0::/:/x\nnonroot:x:65532:65532::/home/nonroot:/x\n"},
+		{Path: "etc/passwd", Type: tar.TypeReg, Mode: 0o640, UID: 0, GID: 42, Body: []byte("root:x:0:0::/:/x\nnonroot:x:65532:65532::/home/nonroot:/x\n")},
 	}
-	helloConfig = ContainerConfig{
+	helloConfig = ocispec.ImageConfig{
 		User:         "65532:65532",
 		Entrypoint:   []string{"/usr/local/bin/hello"},
 		Env:          []string{"PATH=/usr/local/bin:/usr/bin", "SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt"},
@@ -65,14 +69,7 @@ func buildxLayout(t *testing.T) *layoutWriter {
 
 func TestImagesNestedIndex(t *testing.T) {
 	w := buildxLayout(t)
-	l, err := OpenLayout(w.dir, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	imgs, err := l.Images()
-	if err != nil {
-		t.Fatal(err)
-	}
+	imgs := w.images()
 	if got, want := Platforms(imgs), []string{"linux/amd64", "linux/arm64"}; !reflect.DeepEqual(got, want) {
 		t.Fatalf("platforms %v, want %v (attestations must be skipped)", got, want)
 	}
@@ -128,14 +125,7 @@ func TestSingleManifestPlatformFromConfig(t *testing.T) {
 	d := w.image("riscv64", helloConfig, baseLayer)
 	d.Platform = nil
 	w.index("index.json", d)
-	l, err := OpenLayout(w.dir, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	imgs, err := l.Images()
-	if err != nil {
-		t.Fatal(err)
-	}
+	imgs := w.images()
 	if got := Platforms(imgs); !reflect.DeepEqual(got, []string{"linux/riscv64"}) {
 		t.Fatalf("platforms %v", got)
 	}
@@ -143,7 +133,7 @@ func TestSingleManifestPlatformFromConfig(t *testing.T) {
 
 func TestBlobPathRejectsTraversal(t *testing.T) {
 	l := &Layout{Dir: t.TempDir()}
-	for _, d := range []string{"sha256:../../etc/passwd", "sha256", "sha256:", ":abc", "sha256:a/b"} {
+	for _, d := range []digest.Digest{"sha256:../../etc/passwd", "sha256", "sha256:", ":abc", "sha256:a/b"} {
 		if _, err := l.BlobPath(d); err == nil {
 			t.Errorf("BlobPath(%q) accepted", d)
 		}
@@ -182,14 +172,7 @@ func TestEntries(t *testing.T) {
 func testImage(t *testing.T) *Image {
 	t.Helper()
 	w := buildxLayout(t)
-	l, err := OpenLayout(w.dir, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	imgs, err := l.Images()
-	if err != nil {
-		t.Fatal(err)
-	}
+	imgs := w.images()
 	img, err := ImageFor(imgs, "linux/amd64")
 	if err != nil {
 		t.Fatal(err)
@@ -285,21 +268,14 @@ func TestUnpack(t *testing.T) {
 }
 
 func TestUnpackRefusesEscapes(t *testing.T) {
-	for name, layer := range map[string][]tarEntry{
+	for name, layer := range map[string][]ocitest.File{
 		"dotdot":        {fileEnt("../evil", 0o644, "x")},
-		"below symlink": {{name: "link", typ: tar.TypeSymlink, link: "/"}, fileEnt("link/evil", 0o644, "x")},
+		"below symlink": {{Path: "link", Type: tar.TypeSymlink, Link: "/"}, fileEnt("link/evil", 0o644, "x")},
 	} {
 		t.Run(name, func(t *testing.T) {
 			w := newLayout(t)
 			w.index("index.json", w.image("amd64", helloConfig, layer))
-			l, err := OpenLayout(w.dir, "")
-			if err != nil {
-				t.Fatal(err)
-			}
-			imgs, err := l.Images()
-			if err != nil {
-				t.Fatal(err)
-			}
+			imgs := w.images()
 			parent := t.TempDir()
 			if err := imgs[0].Unpack(filepath.Join(parent, "rootfs")); err == nil {
 				t.Error("Unpack accepted the entry")
@@ -315,13 +291,13 @@ func TestZstdLayerIsRefusedClearly(t *testing.T) {
 	w := newLayout(t)
 	d := w.image("amd64", helloConfig, baseLayer)
 	// Point the manifest's layer at a zstd-looking blob.
-	var m Manifest
+	var m ocispec.Manifest
 	l := &Layout{Dir: w.dir}
 	if err := l.blobJSON(d, &m); err != nil {
 		t.Fatal(err)
 	}
 	m.Layers[0] = w.blob("application/vnd.oci.image.layer.v1.tar+zstd", []byte{0x28, 0xb5, 0x2f, 0xfd, 0, 0, 0, 0})
-	md := w.jsonBlob(MediaTypeOCIManifest, m)
+	md := w.jsonBlob(ocispec.MediaTypeImageManifest, m)
 	md.Platform = d.Platform
 	w.index("index.json", md)
 	imgs, err := l.Images()
@@ -335,16 +311,11 @@ func TestZstdLayerIsRefusedClearly(t *testing.T) {
 
 func TestUncompressedLayer(t *testing.T) {
 	w := newLayout(t)
-	m := Manifest{SchemaVersion: 2, MediaType: MediaTypeOCIManifest,
-		Config: w.jsonBlob("application/vnd.oci.image.config.v1+json", ImageConfig{OS: "linux", Architecture: "amd64"}),
-		Layers: []Descriptor{w.blob("application/vnd.oci.image.layer.v1.tar", makeTar(t, []tarEntry{fileEnt("a", 0o644, "A")}))},
-	}
-	w.index("index.json", w.jsonBlob(MediaTypeOCIManifest, m))
-	l, _ := OpenLayout(w.dir, "")
-	imgs, err := l.Images()
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := manifest()
+	m.Config = w.jsonBlob(ocispec.MediaTypeImageConfig, ocispec.Image{Platform: ocispec.Platform{OS: "linux", Architecture: "amd64"}})
+	m.Layers = []ocispec.Descriptor{w.blob(ocispec.MediaTypeImageLayer, makeTar(t, []ocitest.File{fileEnt("a", 0o644, "A")}))}
+	w.index("index.json", w.jsonBlob(ocispec.MediaTypeImageManifest, m))
+	imgs := w.images()
 	if b, err := imgs[0].ReadFile("/a"); err != nil || string(b) != "A" {
 		t.Fatalf("ReadFile: %q, %v", b, err)
 	}

@@ -1,7 +1,6 @@
 package stack
 
 import (
-	"bufio"
 	"regexp"
 	"strconv"
 	"strings"
@@ -36,10 +35,8 @@ var stepLine = regexp.MustCompile(`^#(\d+) (.*)$`)
 func ParseProgress(out string) []*Step {
 	byN := map[int]*Step{}
 	var steps []*Step
-	sc := bufio.NewScanner(strings.NewReader(out))
-	sc.Buffer(make([]byte, 64*1024), 4*1024*1024)
-	for sc.Scan() {
-		m := stepLine.FindStringSubmatch(strings.TrimRight(sc.Text(), "\r"))
+	for line := range strings.Lines(out) {
+		m := stepLine.FindStringSubmatch(strings.TrimRight(line, "\r\n"))
 		if m == nil {
 			continue
 		}

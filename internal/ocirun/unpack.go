@@ -5,6 +5,7 @@ import (
 	"bufio"
 	"bytes"
 	"compress/gzip"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -13,7 +14,10 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
+
+	"github.com/containerd/containerd/v2/pkg/archive"
 )
 
 // Entry is one file in a layer.
@@ -54,6 +58,15 @@ const (
 
 // Layer opens layer i of img as a tar stream, decompressing it.
 func (img *Image) Layer(i int) (*tar.Reader, io.Closer, error) {
+	r, c, err := img.layerStream(i)
+	if err != nil {
+		return nil, nil, err
+	}
+	return tar.NewReader(r), c, nil
+}
+
+// layerStream opens layer i of img and decompresses it.
+func (img *Image) layerStream(i int) (io.Reader, io.Closer, error) {
 	if i < 0 || i >= len(img.Manifest.Layers) {
 		return nil, nil, fmt.Errorf("no layer %d", i)
 	}
@@ -67,7 +80,7 @@ func (img *Image) Layer(i int) (*tar.Reader, io.Closer, error) {
 		f.Close()
 		return nil, nil, fmt.Errorf("layer %d (%s): %w", i, d.Digest, err)
 	}
-	return tar.NewReader(r), f, nil
+	return r, f, nil
 }
 
 // decompress picks the decompressor from the media type, or from the
@@ -195,9 +208,10 @@ func (img *Image) readFromLayer(i int, want string) (data []byte, inLayer, hidde
 }
 
 // Unpack applies img's layers in order to dir, which becomes the image's
-// root filesystem: ownership, modes (setuid, setgid and sticky bits
-// included), symlinks and hard links are kept, whiteouts delete. Owners can
-// only be set when running as root; otherwise they are left as they are.
+// root filesystem, with containerd's layer applier: ownership, modes
+// (setuid, setgid and sticky bits included), symlinks, hard links and
+// extended attributes are kept, whiteouts delete. Owners can only be set
+// when running as root; otherwise they are left as they are.
 func (img *Image) Unpack(dir string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
@@ -207,11 +221,11 @@ func (img *Image) Unpack(dir string) error {
 		return err
 	}
 	for i := range img.Manifest.Layers {
-		tr, c, err := img.Layer(i)
+		tr, c, err := img.layerStream(i)
 		if err != nil {
 			return err
 		}
-		err = applyLayer(root, tr)
+		err = applyTar(root, tr, layerFilter(root))
 		c.Close()
 		if err != nil {
 			return fmt.Errorf("layer %d: %w", i, err)
@@ -220,118 +234,65 @@ func (img *Image) Unpack(dir string) error {
 	return nil
 }
 
-type dirMeta struct {
-	path string
-	hdr  *tar.Header
+// applyTar applies the tar stream r to root with containerd's applier,
+// OCI whiteouts included. keep says which entries to write; an error from
+// it stops the apply.
+func applyTar(root string, r io.Reader, keep archive.Filter) error {
+	opts := []archive.ApplyOpt{archive.WithFilter(keep)}
+	if os.Geteuid() != 0 {
+		opts = append(opts, archive.WithNoSameOwner())
+	}
+	_, err := archive.Apply(context.Background(), root, r, opts...)
+	return err
 }
 
-func applyLayer(root string, tr *tar.Reader) error {
-	var dirs []dirMeta
-	written := map[string]bool{} // entries of this layer, which an opaque whiteout keeps
-	for {
-		hdr, err := tr.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return err
-		}
+// layerFilter is what Unpack lets containerd's applier write to root: it
+// refuses names that leave the root and entries below a symlink (which
+// could point outside it), skips devices and FIFOs (they do not belong in
+// these images and need privileges to create), and gives a hard link its
+// target's metadata, which the applier would otherwise set on the shared
+// file from the link's header.
+func layerFilter(root string) archive.Filter {
+	return func(hdr *tar.Header) (bool, error) {
 		name, ok := cleanEntryName(hdr.Name)
 		if !ok {
-			return fmt.Errorf("bad entry name %q", hdr.Name)
+			return false, fmt.Errorf("bad entry name %q", hdr.Name)
 		}
-		if name == "" {
-			dirs = append(dirs, dirMeta{root, hdr})
-			continue
+		if err := safeParent(root, path.Dir(name)); err != nil {
+			return false, err
 		}
-		parent, base := path.Split(name)
-		if err := safeParent(root, parent); err != nil {
-			return err
-		}
-		dst := filepath.Join(root, filepath.FromSlash(name))
-
-		if base == whiteoutOpaque {
-			d := filepath.Join(root, filepath.FromSlash(parent))
-			ents, err := os.ReadDir(d)
-			if err != nil && !errors.Is(err, fs.ErrNotExist) {
-				return err
-			}
-			for _, e := range ents {
-				if written[path.Join(parent, e.Name())] {
-					continue
-				}
-				if err := os.RemoveAll(filepath.Join(d, e.Name())); err != nil {
-					return err
-				}
-			}
-			continue
-		}
-		if strings.HasPrefix(base, whiteoutPrefix) {
-			gone := filepath.Join(root, filepath.FromSlash(parent), strings.TrimPrefix(base, whiteoutPrefix))
-			if err := os.RemoveAll(gone); err != nil {
-				return err
-			}
-			continue
-		}
-
-		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-			return err
-		}
-		written[name] = true
-		// A new entry replaces what an earlier layer left, except that a
-		// directory over a directory merges.
-		if fi, err := os.Lstat(dst); err == nil && !(fi.IsDir() && hdr.Typeflag == tar.TypeDir) {
-			if err := os.RemoveAll(dst); err != nil {
-				return err
-			}
-		}
-
 		switch hdr.Typeflag {
-		case tar.TypeDir:
-			if err := os.Mkdir(dst, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
-				return err
-			}
-			dirs = append(dirs, dirMeta{dst, hdr})
-			continue
-		case tar.TypeReg, '\x00':
-			f, err := os.OpenFile(dst, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
-			if err != nil {
-				return err
-			}
-			if err := copyAndClose(f, tr); err != nil {
-				return err
-			}
-		case tar.TypeSymlink:
-			if err := os.Symlink(hdr.Linkname, dst); err != nil {
-				return err
-			}
+		case tar.TypeDir, tar.TypeReg, tar.TypeRegA, tar.TypeSymlink:
+			return true, nil
 		case tar.TypeLink:
-			target, ok := cleanEntryName(hdr.Linkname)
-			if !ok || target == "" {
-				return fmt.Errorf("bad hard link target %q", hdr.Linkname)
-			}
-			if err := safeParent(root, path.Dir(target)); err != nil {
-				return err
-			}
-			if err := os.Link(filepath.Join(root, filepath.FromSlash(target)), dst); err != nil {
-				return err
-			}
-			continue // a hard link shares its target's metadata
+			return true, linkTargetMeta(root, hdr)
 		default:
-			// Devices and FIFOs do not belong in these images and need
-			// privileges to create: skip them.
-			continue
-		}
-		if err := setMeta(dst, hdr); err != nil {
-			return err
+			return false, nil
 		}
 	}
-	// Directories last, so writing their content does not undo their modes.
-	for i := len(dirs) - 1; i >= 0; i-- {
-		if err := setMeta(dirs[i].path, dirs[i].hdr); err != nil {
-			return err
-		}
+}
+
+// linkTargetMeta sets the owner, mode and times of the hard link hdr to
+// those of its target under root.
+func linkTargetMeta(root string, hdr *tar.Header) error {
+	target, ok := cleanEntryName(hdr.Linkname)
+	if !ok || target == "" {
+		return fmt.Errorf("bad hard link target %q", hdr.Linkname)
 	}
+	if err := safeParent(root, path.Dir(target)); err != nil {
+		return err
+	}
+	fi, err := os.Lstat(filepath.Join(root, filepath.FromSlash(target)))
+	if err != nil {
+		return err
+	}
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if !ok {
+		return fmt.Errorf("hard link target %q: no owner", hdr.Linkname)
+	}
+	hdr.Uid, hdr.Gid = int(st.Uid), int(st.Gid)
+	hdr.Mode = int64(st.Mode & 0o7777)
+	hdr.ModTime, hdr.AccessTime = fi.ModTime(), fi.ModTime()
 	return nil
 }
 
@@ -340,7 +301,7 @@ func applyLayer(root string, tr *tar.Reader) error {
 func safeParent(root, parent string) error {
 	p := root
 	for _, el := range strings.Split(strings.Trim(parent, "/"), "/") {
-		if el == "" {
+		if el == "" || el == "." {
 			continue
 		}
 		p = filepath.Join(p, el)
@@ -356,32 +317,4 @@ func safeParent(root, parent string) error {
 		}
 	}
 	return nil
-}
-
-func setMeta(p string, hdr *tar.Header) error {
-	if os.Geteuid() == 0 {
-		if err := os.Lchown(p, hdr.Uid, hdr.Gid); err != nil {
-			return err
-		}
-	}
-	if hdr.Typeflag == tar.TypeSymlink {
-		return nil
-	}
-	mode := hdr.FileInfo().Mode() & (fs.ModePerm | fs.ModeSetuid | fs.ModeSetgid | fs.ModeSticky)
-	if err := os.Chmod(p, mode); err != nil {
-		return err
-	}
-	if !hdr.ModTime.IsZero() {
-		_ = os.Chtimes(p, hdr.ModTime, hdr.ModTime)
-	}
-	return nil
-}
-
-// copyAndClose copies r into f and closes f, returning the first error.
-func copyAndClose(f *os.File, r io.Reader) error {
-	_, err := io.Copy(f, r)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	return err
 }

@@ -1,33 +1,18 @@
 package ocirun
 
 import (
-	"os"
-	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/goappfrontend/go-app/internal/ocirun/ocitest"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 )
 
-func rootfsWithEtc(t *testing.T) string {
-	t.Helper()
-	root := t.TempDir()
-	if err := os.MkdirAll(filepath.Join(root, "etc"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	write := func(name, body string) {
-		if err := os.WriteFile(filepath.Join(root, "etc", name), []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	write("passwd", "root:x:0:0:root:/root:/sbin/nologin\n# comment\nnonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin\n")
-	write("group", "root:x:0:\nstaff:x:50:\nnonroot:x:65532:\n")
-	return root
-}
-
 func TestRuntimeSpecLikeDockerRun(t *testing.T) {
-	root := rootfsWithEtc(t)
-	cfg := ImageConfig{OS: "linux", Architecture: "arm64", Config: ContainerConfig{
+	root := ocitest.EtcRootfs(t)
+	cfg := ocispec.Image{Platform: ocispec.Platform{OS: "linux", Architecture: "arm64"}, Config: ocispec.ImageConfig{
 		User:       "65532:65532",
 		Entrypoint: []string{"/usr/local/bin/hello"},
 		Cmd:        []string{"-addr", ":8080"},
@@ -65,7 +50,7 @@ func TestRuntimeSpecLikeDockerRun(t *testing.T) {
 	}
 	var types []string
 	for _, ns := range spec.Linux.Namespaces {
-		types = append(types, ns.Type)
+		types = append(types, string(ns.Type))
 	}
 	for _, want := range []string{"mount", "pid"} {
 		if !slices.Contains(types, want) {
@@ -84,8 +69,8 @@ func TestRuntimeSpecLikeDockerRun(t *testing.T) {
 }
 
 func TestRuntimeSpecOverrides(t *testing.T) {
-	root := rootfsWithEtc(t)
-	cfg := ImageConfig{Config: ContainerConfig{Entrypoint: []string{"/usr/local/bin/api"}, Cmd: []string{"serve"}}}
+	root := ocitest.EtcRootfs(t)
+	cfg := ocispec.Image{Config: ocispec.ImageConfig{Entrypoint: []string{"/usr/local/bin/api"}, Cmd: []string{"serve"}}}
 
 	spec, err := RuntimeSpec(cfg, root, RunConfig{Args: []string{"selfcheck"}})
 	if err != nil {
@@ -122,16 +107,16 @@ func TestRuntimeSpecOverrides(t *testing.T) {
 		t.Errorf("HOME %q", v)
 	}
 
-	if _, err := RuntimeSpec(ImageConfig{}, root, RunConfig{}); err == nil {
+	if _, err := RuntimeSpec(ocispec.Image{}, root, RunConfig{}); err == nil {
 		t.Error("no command accepted")
 	}
-	if _, err := RuntimeSpec(ImageConfig{Config: ContainerConfig{Cmd: []string{"x"}, WorkingDir: "rel"}}, root, RunConfig{}); err == nil {
+	if _, err := RuntimeSpec(ocispec.Image{Config: ocispec.ImageConfig{Cmd: []string{"x"}, WorkingDir: "rel"}}, root, RunConfig{}); err == nil {
 		t.Error("relative working directory accepted")
 	}
 }
 
 func TestResolveUser(t *testing.T) {
-	root := rootfsWithEtc(t)
+	root := ocitest.EtcRootfs(t)
 	for _, tc := range []struct {
 		spec     string
 		uid, gid uint32

@@ -1,4 +1,5 @@
-// Command probe is run in containers by the ocirun tests.
+// Command probe is run in containers by the ocirun and e2e tests (see
+// ocitest.BuildProbe).
 //
 //	probe info         print uid, gid, cwd, args, env and hostname as JSON
 //	probe serve ADDR   answer GET / with "probe" on ADDR

@@ -6,12 +6,14 @@
 //
 //   - [OpenLayout] and [Layout.Images] walk index.json (nested indexes
 //     included, attestation manifests skipped) to one [Image] per platform,
-//     with its manifest and config.
+//     with its manifest and config as image-spec types.
 //   - [Image.Entries] lists the files of each layer; [Image.Unpack] applies
-//     the layers, whiteouts included, to a root filesystem directory.
+//     the layers to a root filesystem directory with containerd's layer
+//     applier (whiteouts included).
 //   - [CheckStaticELF] checks that a binary is a static ELF executable for a
 //     GOARCH.
-//   - [RuntimeSpec] turns an image config into an OCI runtime spec, and
+//   - [RuntimeSpec] turns an image config into an OCI runtime spec
+//     (runtime-spec's specs.Spec, what runc reads), and
 //     [Start] / [Run] run it with runc: host network (no network namespace),
 //     the image's user, environment and working directory.
 //

@@ -2,6 +2,7 @@ package ocirun
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -16,6 +17,9 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
 // Options says how Start runs a container.
@@ -36,7 +40,7 @@ type Options struct {
 type Container struct {
 	ID     string
 	Bundle string
-	Spec   *Spec
+	Spec   *specs.Spec
 
 	runc      string
 	stateRoot string
@@ -53,7 +57,7 @@ type Container struct {
 // filesystem is rootfs, as `runc run` in the background. bundle is a
 // directory for the runtime spec (config.json); it must exist. Call Stop
 // when done, whatever happens.
-func Start(cfg ImageConfig, rootfs, bundle string, opts Options) (*Container, error) {
+func Start(cfg ocispec.Image, rootfs, bundle string, opts Options) (*Container, error) {
 	spec, err := RuntimeSpec(cfg, rootfs, opts.RunConfig)
 	if err != nil {
 		return nil, err
@@ -73,12 +77,9 @@ func Start(cfg ImageConfig, rootfs, bundle string, opts Options) (*Container, er
 		ID:        NewContainerID(opts.IDPrefix),
 		Bundle:    absBundle,
 		Spec:      spec,
-		runc:      opts.Runc,
+		runc:      cmp.Or(opts.Runc, "runc"),
 		stateRoot: opts.StateRoot,
 		done:      make(chan struct{}),
-	}
-	if c.runc == "" {
-		c.runc = "runc"
 	}
 	c.cmd = exec.Command(c.runc, c.runcArgs("run", "--bundle", absBundle, c.ID)...)
 	c.cmd.Stdout = teeTo(&c.stdout, opts.Stdout)
@@ -96,12 +97,9 @@ func Start(cfg ImageConfig, rootfs, bundle string, opts Options) (*Container, er
 // NewContainerID returns a fresh container id starting with prefix
 // (default "goapp-").
 func NewContainerID(prefix string) string {
-	if prefix == "" {
-		prefix = "goapp-"
-	}
 	var b [6]byte
 	_, _ = rand.Read(b[:])
-	return prefix + hex.EncodeToString(b[:])
+	return cmp.Or(prefix, "goapp-") + hex.EncodeToString(b[:])
 }
 
 // RemoveStale force-deletes the containers whose id starts with prefix,
@@ -112,10 +110,7 @@ func RemoveStale(ctx context.Context, runcBin, stateRoot, prefix string) ([]stri
 	if prefix == "" {
 		return nil, errors.New("RemoveStale needs a prefix")
 	}
-	c := &Container{runc: runcBin, stateRoot: stateRoot}
-	if c.runc == "" {
-		c.runc = "runc"
-	}
+	c := &Container{runc: cmp.Or(runcBin, "runc"), stateRoot: stateRoot}
 	lctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
 	// runc list fails while another process creates or deletes a container
@@ -250,7 +245,7 @@ type Result struct {
 
 // Run runs the image to completion (bounded by ctx) and returns its exit
 // code and output; the container is always deleted.
-func Run(ctx context.Context, cfg ImageConfig, rootfs, bundle string, opts Options) (Result, error) {
+func Run(ctx context.Context, cfg ocispec.Image, rootfs, bundle string, opts Options) (Result, error) {
 	c, err := Start(cfg, rootfs, bundle, opts)
 	if err != nil {
 		return Result{}, err
