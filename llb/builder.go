@@ -55,13 +55,13 @@ func (b *builder) moduleDownload() {
 	for _, l := range b.location(cmp.Or(src.Pos("build.private"), src.Pos("build.env.GOPRIVATE"), src.Pos("build.env.GOPROXY"))) {
 		opts = append(opts, l)
 	}
-	args := []string{b.helper, "modules", "-out", layerOut + modLayerDir}
+	args := []string{b.helper, "modules", "-out", modLayerDir}
 	if b.opt.Spec.Build.CachePrivate {
 		args = append(args, "-keep-private")
 	}
 	dl := b.run(b.root, "go mod download", args, nil, opts...)
 	b.root = dl.Root()
-	layer := dl.AddMount(layerOut, llb.Scratch())
+	layer := dl.AddMount(modLayerDir, llb.Scratch())
 	b.modules = &layer
 }
 

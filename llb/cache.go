@@ -21,23 +21,22 @@ import (
 //     compiles the packages the main module imports from elsewhere
 //     (Options.Dependencies) into an empty build cache with the network off
 //     (with Go 1.24 and later through GOCACHEPROG, which copies what the
-//     builder's GOCACHE mount holds already instead of compiling it), keyed
-//     on the module layer, that list, the platform's Go environment and the
-//     flags that change compilation (-trimpath, -tags), never on the source
-//     or the ldflags;
-//   - the toolchain layer: the Go installation of the toolchain image
-//     without its tests and docs, a quarter of its files
-//     (gocache.ExportToolchain), keyed on the toolchain and frontend images.
+//     builder's GOCACHE mount holds already instead of compiling it), keyed on the module layer, that list, the platform's Go
+//     environment and the flags that change compilation (-trimpath, -tags),
+//     never on the source or the ldflags;
+//   - every go build step mounts both read-only and, before the go command
+//     runs, copies what the cache mounts lack into them (the frontend
+//     binary's `gobuild`; one stat when they are seeded already).
 //
-// The module and dependency layers hold their files under modLayerDir and
-// buildLayerDir. Without cgo, a go build step runs on the merge of the
-// three layers (the toolchain image is then never unpacked on a new
-// builder, and the three layers are unpacked at the same time); with cgo
-// it runs on the toolchain image with the two layers mounted there. Before
-// the go command runs, the frontend binary's `gobuild` copies what the
-// cache mounts lack from the layers into them (one stat when they are
-// seeded already). The main module's own packages are compiled in the
-// cache mount only, and the go build step's output is the binary alone.
+// The main module's own packages are compiled in the cache mount only, and
+// the go build step's output is the binary alone.
+//
+// A new builder would still unpack the toolchain image the go build steps
+// run on. Without cgo they run on the toolchain layer instead: the Go
+// installation of the toolchain image without its tests and docs, a
+// third of its files (gocache.ExportToolchain), keyed on the toolchain and
+// frontend images only. The cache import unpacks that layer, never the
+// toolchain image, unless a step that needs it runs.
 
 // helperMount mounts the frontend image where b.helper points.
 func (b *builder) helperMount() llb.RunOption {
@@ -65,7 +64,7 @@ func (b *builder) dependencies(target ocispecs.Platform, goEnv []string) *llb.St
 	if b.deps != nil || b.modules == nil || len(b.opt.Dependencies) == 0 {
 		return b.deps
 	}
-	args := []string{b.helper, "deps", "-out", layerOut + buildLayerDir, "-mount", goCache}
+	args := []string{b.helper, "deps", "-out", buildLayerDir, "-mount", goCache}
 	for _, f := range compileFlags(b.opt.Spec) {
 		args = append(args, "-flag", f)
 	}
@@ -74,46 +73,32 @@ func (b *builder) dependencies(target ocispecs.Platform, goEnv []string) *llb.St
 	run := b.execNoCaches(b.goRoot, name, args,
 		mergeEnv(envList(b.opt.Spec.Build.Env), TargetEnv(b.opt.Spec, goEnv)),
 		llb.AddMount(srcDir, modFiles(b.opt.Context, b.opt.BuildPlatform), llb.Readonly),
-		llb.AddMount(goModCache, *b.modules, llb.SourcePath(modLayerDir), llb.ForceNoOutput, llb.ContentCache(llb.MountContentCacheOff)),
+		llb.AddMount(goModCache, *b.modules, llb.ForceNoOutput, llb.ContentCache(llb.MountContentCacheOff)),
 		// Read through (GOCACHEPROG), never written: what this builder
 		// compiled before is copied into the layer instead of compiled.
 		llb.AddMount(goCache, llb.Scratch(), llb.AsPersistentCacheDir(b.cacheID("gocache"), llb.CacheMountShared), llb.Readonly),
 		b.helperMount(),
 	)
-	layer := run.AddMount(layerOut, llb.Scratch())
+	layer := run.AddMount(buildLayerDir, llb.Scratch())
 	b.deps = &layer
 	return b.deps
 }
 
-// seeded returns the root of a go build step and its argument vector,
-// wrapped so that the frontend binary first seeds the cache mounts from the
-// module and dependency layers. On the toolchain layer the root is the
-// merge of the three layers: BuildKit unpacks the layers of a merge at the
-// same time, where it unpacks an exec's inputs one after the other, and a
-// new builder spends most of its time there. Otherwise the root is goRoot
-// and the layers are mounted read-only where the merge puts them.
-func (b *builder) seeded(target ocispecs.Platform, args []string, deps *llb.State) (llb.State, []string, []llb.RunOption) {
+// seeded wraps a go build step's argument vector so that the frontend
+// binary first seeds the cache mounts from the layers, and returns the
+// mounts of those layers.
+func (b *builder) seeded(args []string, deps *llb.State) ([]string, []llb.RunOption) {
 	if b.modules == nil {
-		return b.goRoot, args, nil
-	}
-	layers := []llb.State{*b.modules}
-	wrap := []string{b.helper, "gobuild", "-modules", modLayerDir}
-	if deps != nil {
-		layers = append(layers, *deps)
-		wrap = append(wrap, "-cache", buildLayerDir)
-	}
-	wrap = append(append(wrap, "--"), args...)
-	opts := []llb.RunOption{b.helperMount()}
-	if b.slim {
-		root := llb.Merge(append([]llb.State{b.goRoot}, layers...),
-			llb.WithCustomName(platformName(target)+" go build root: toolchain, module and dependency layers"))
-		return root, wrap, opts
+		return args, nil
 	}
 	off := llb.ContentCache(llb.MountContentCacheOff)
-	for i, dir := range []string{modLayerDir, buildLayerDir}[:len(layers)] {
-		opts = append(opts, llb.AddMount(dir, layers[i], llb.SourcePath(dir), llb.Readonly, off))
+	opts := []llb.RunOption{b.helperMount(), llb.AddMount(modLayerDir, *b.modules, llb.Readonly, off)}
+	wrap := []string{b.helper, "gobuild", "-modules", modLayerDir}
+	if deps != nil {
+		opts = append(opts, llb.AddMount(buildLayerDir, *deps, llb.Readonly, off))
+		wrap = append(wrap, "-cache", buildLayerDir)
 	}
-	return b.goRoot, wrap, opts
+	return append(append(wrap, "--"), args...), opts
 }
 
 // goBuildRoot is the root of the go build and dependency steps: the
@@ -128,8 +113,7 @@ func (b *builder) goBuildRoot() llb.State {
 	if b.helper == "" || s.Build.Cgo || (private && !s.Build.CachePrivate && !b.opt.Vendor) {
 		return b.root
 	}
-	b.slim = true
 	run := b.execNoCaches(b.opt.Toolchain.State, "go toolchain layer: GOROOT without tests and docs",
-		[]string{b.helper, "toolchain", "-out", layerOut}, nil, b.helperMount())
-	return run.AddMount(layerOut, llb.Scratch())
+		[]string{b.helper, "toolchain", "-out", toolchainLayerDir}, nil, b.helperMount())
+	return run.AddMount(toolchainLayerDir, llb.Scratch())
 }

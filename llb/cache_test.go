@@ -20,7 +20,7 @@ func TestDependencyLayer(t *testing.T) {
 	_, g := convert(t, opt)
 	depsDgst, op := g.named(t, "[linux/arm64] go build dependencies (3 imports)")
 	e := op.GetExec()
-	want := append([]string{testHelperBin, "deps", "-out", "/go-app-layer/go-app-cache/build", "-mount", "/root/.cache/go-build",
+	want := append([]string{testHelperBin, "deps", "-out", "/go-app-cache/build", "-mount", "/root/.cache/go-build",
 		"-flag", "-trimpath", "-flag", "-tags=netgo,osusergo", "--"}, testDeps...)
 	if !slices.Equal(e.Meta.Args, want) {
 		t.Errorf("args = %q\nwant   %q", e.Meta.Args, want)
@@ -50,38 +50,22 @@ func TestDependencyLayer(t *testing.T) {
 			t.Errorf("%s is the whole build context", m.Dest)
 		}
 	}
-	if m := mountAt(e, "/go/pkg/mod"); m == nil || m.Selector != "/go-app-cache/mod" || g.names[digest.Digest(op.Inputs[m.Input].Digest)] != "go mod download" {
-		t.Errorf("GOMODCACHE of the dependency step is not the module layer's /go-app-cache/mod: %v", m)
+	if m := mountAt(e, "/go/pkg/mod"); m == nil || g.names[digest.Digest(op.Inputs[m.Input].Digest)] != "go mod download" {
+		t.Errorf("GOMODCACHE of the dependency step is not the module layer: %v", m)
 	}
-	if m := mountAt(e, "/go-app-layer"); m == nil || m.Output < 0 || m.Input != -1 {
+	if m := mountAt(e, "/go-app-cache/build"); m == nil || m.Output < 0 || m.Input != -1 {
 		t.Errorf("the dependency layer is not an output mount on scratch: %v", m)
 	}
 
-	// go build runs on the merge of the toolchain layer and both layers,
-	// and seeds its cache mounts from them.
+	// go build mounts both layers read-only and seeds its cache mounts.
 	_, build := g.named(t, "[linux/arm64] go build ./cmd/server")
 	be := build.GetExec()
 	if !slices.Equal(be.Meta.Args[:7], []string{testHelperBin, "gobuild", "-modules", "/go-app-cache/mod", "-cache", "/go-app-cache/build", "--"}) {
 		t.Errorf("go build args = %q", be.Meta.Args)
 	}
-	root := g.input(t, build, mountAt(be, "/").Input)
-	var merged []string
-	for _, in := range root.Inputs {
-		merged = append(merged, g.names[digest.Digest(in.Digest)])
-	}
-	if want := []string{toolchainLayerName, "go mod download", g.names[depsDgst]}; root.GetMerge() == nil || !slices.Equal(merged, want) {
-		t.Errorf("go build's root merges %q, want %q", merged, want)
-	}
-
-	// On the toolchain image (cgo), the layers are mounted read-only where
-	// the merge would put them.
-	opt.Spec.Build.Cgo = true
-	_, g = convert(t, opt)
-	depsDgst, _ = g.named(t, "[linux/arm64] go build dependencies (3 imports)")
-	_, build = g.named(t, "[linux/arm64] go build ./cmd/server")
 	for dest, from := range map[string]string{"/go-app-cache/mod": "go mod download", "/go-app-cache/build": g.names[depsDgst]} {
-		m := mountAt(build.GetExec(), dest)
-		if m == nil || !m.Readonly || m.Selector != dest || g.names[digest.Digest(build.Inputs[m.Input].Digest)] != from {
+		m := mountAt(be, dest)
+		if m == nil || !m.Readonly || g.names[digest.Digest(build.Inputs[m.Input].Digest)] != from {
 			t.Errorf("go build's %s = %v, want %q read-only", dest, m, from)
 		}
 	}
@@ -149,7 +133,7 @@ func TestCachePrivate(t *testing.T) {
 	s.Build.CachePrivate = true
 	_, g := convert(t, testOptions(s, arm64))
 	_, op := g.named(t, "go mod download")
-	if args := op.GetExec().Meta.Args; !slices.Equal(args, []string{testHelperBin, "modules", "-out", "/go-app-layer/go-app-cache/mod", "-keep-private"}) {
+	if args := op.GetExec().Meta.Args; !slices.Equal(args, []string{testHelperBin, "modules", "-out", "/go-app-cache/mod", "-keep-private"}) {
 		t.Errorf("args = %q", args)
 	}
 }
@@ -158,16 +142,12 @@ func TestCachePrivate(t *testing.T) {
 const toolchainLayerName = "go toolchain layer: GOROOT without tests and docs"
 
 func TestToolchainLayer(t *testing.T) {
-	// rootOf names the op whose output is go build's root (or the first
-	// layer of the merge that is).
+	// rootOf names the op whose output is go build's root.
 	rootOf := func(t *testing.T, opt Options) (string, *graph) {
 		t.Helper()
 		_, g := convert(t, opt)
 		_, build := g.named(t, "[linux/arm64] go build ./cmd/server")
 		root := mountAt(build.GetExec(), "/")
-		if op := g.input(t, build, root.Input); op.GetMerge() != nil {
-			return g.names[digest.Digest(op.Inputs[0].Digest)], g
-		}
 		return g.names[digest.Digest(build.Inputs[root.Input].Digest)], g
 	}
 	opt := testOptions(testSpec(), arm64)
@@ -182,10 +162,10 @@ func TestToolchainLayer(t *testing.T) {
 	}
 	_, op := g.named(t, toolchainLayerName)
 	e := op.GetExec()
-	if !slices.Equal(e.Meta.Args, []string{testHelperBin, "toolchain", "-out", "/go-app-layer"}) {
+	if !slices.Equal(e.Meta.Args, []string{testHelperBin, "toolchain", "-out", "/go-app-toolchain"}) {
 		t.Errorf("args = %q", e.Meta.Args)
 	}
-	if m := mountAt(e, "/go-app-layer"); m == nil || m.Input != -1 || m.Output < 0 {
+	if m := mountAt(e, "/go-app-toolchain"); m == nil || m.Input != -1 || m.Output < 0 {
 		t.Errorf("the toolchain layer is not an output mount on scratch: %v", m)
 	}
 	// Keyed on the toolchain and frontend images only: no source, no
@@ -194,7 +174,7 @@ func TestToolchainLayer(t *testing.T) {
 		t.Errorf("the toolchain layer step runs on %v, want the toolchain image", src)
 	}
 	for _, m := range e.Mounts {
-		if m.Dest != "/" && m.Dest != "/go-app-layer" && m.Dest != helperDir {
+		if m.Dest != "/" && m.Dest != "/go-app-toolchain" && m.Dest != helperDir {
 			t.Errorf("the toolchain layer step mounts %s", m.Dest)
 		}
 	}

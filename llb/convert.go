@@ -40,14 +40,12 @@ const (
 	goModCache = "/go/pkg/mod"
 	goCache    = "/root/.cache/go-build"
 	helperDir  = "/go-app" // where the frontend image is mounted
-	// Where the go build steps find the module layer and the dependency
-	// layer that seed the cache mounts (see cache.go); each layer holds its
-	// files under that path.
+	// Where the go build steps mount the module layer and the dependency
+	// layer that seed the cache mounts (see cache.go).
 	modLayerDir   = "/go-app-cache/mod"
 	buildLayerDir = "/go-app-cache/build"
-	// layerOut is where the steps that make the module, dependency and
-	// toolchain layers mount their output.
-	layerOut = "/go-app-layer"
+	// Where the toolchain layer step writes its output (see cache.go).
+	toolchainLayerDir = "/go-app-toolchain"
 )
 
 // Image is a resolved image: its LLB state and its config.
@@ -184,9 +182,8 @@ type builder struct {
 	opt  Options
 	root llb.State // toolchain image after the module download
 	// goRoot is where the go build and dependency steps run: the toolchain
-	// layer (slim), or root when they need more than Go (see goBuildRoot).
+	// layer, or root when they need more than Go (see goBuildRoot).
 	goRoot llb.State
-	slim   bool
 	env    []string // toolchain image env
 	// helper is the frontend binary's path where steps mount its image.
 	helper string

@@ -20,39 +20,39 @@ import (
 // the check rules and the source ranges one place each, and held unchanged
 // through it; they were derived again, deliberately, when the Go caches
 // became layers (the module download's output, the go build wrapper), and
-// when the go build steps moved onto the merge of the toolchain, module and
-// dependency layers. A refactor that changes a single byte of the LLB, its
-// source locations or an image config fails here. A deliberate change
-// updates them (run with -v to see them).
+// when the go build steps moved onto the toolchain layer. A
+// refactor that changes a single byte of the LLB, its source locations or an
+// image config fails here. A deliberate change updates them (run with -v to
+// see them).
 var exampleDigests = map[string]string{
-	"deps linux/amd64":         "1ec481cbdd0d8c57e4d2b1fae7d2ea4a9a9604ae3bbf76ef655bc46f91935b7c",
-	"deps linux/arm64":         "d7e01ccd345d9844f13c8eb2aff75b9d0e0c851579b3836934d24cccc3dcb6b8",
-	"grpc linux/amd64":         "075208c669f271a70520e3b6e98c33d735149590e1e4efa472493b9f1b51c736",
-	"grpc linux/arm64":         "5e6feb682579e7d6390235f747a4f2848521f34fcf1131256d3d06cedd3c819d",
-	"hello linux/amd64":        "9f6cae12a1133b0d12fe8bb7d11b7302014cb0f17fd2eb981f1c3da712c08cd9",
-	"hello linux/arm64":        "9c2e577ee97934b86418ebd1538c49ba8555aa17d2336f04bf4830a60ceb6541",
-	"hello linux/amd64/v3":     "f30c6037914ab0afdc6b65e9219a345a830ccb60b1f5403b881858161de3d9c9",
-	"hello linux/arm/v6":       "7d1df9acda0faba047c29730eb2c90f99f0255ee36d04152a950566dac3e7e3d",
-	"hello linux/arm/v7":       "d299ba664a6146ee72e86048cb90d20ace03c11b90b0ce61d225d6bb4c6bed72",
-	"hello linux/386":          "baf3c4888aac2942a90313eb83c39631f7b19f67e48eb1ffd237e88282d1b09d",
-	"hello linux/ppc64le":      "80e592597355eb6be0c64318321d17eff34eae93c215c371a9e060e4b2d2b5f1",
-	"hello linux/s390x":        "aef22cc6e90585a785002b5e7208a3a643843eaf19042fd1854d72fa316044c5",
-	"hello linux/riscv64":      "e1409fa4a01d082936e972896c0248fe9b0081925b11a3155b2d8dd152f4afbb",
-	"hello linux/loong64":      "f33c31c86f723292478c3a1113f30527125498988b8b5d270be7022da84b3c9e",
-	"hello linux/mips64le":     "3af6b5e9aa944898de8b04ff7151adfeb6a87dfb78276018999bee9c75c378eb",
-	"multi linux/amd64":        "de7f07bae58d082966c40963cf51ff84b6443a0e64bef963ad0c4713202ea4ee",
-	"multi linux/arm64":        "dae7de38ccd08917a927cb9c60dc315b2e2d121128d5b6e0d88993bbf110d553",
-	"every-key linux/amd64":    "c9bb1e424e1d6ce32ee1e1f354c4f20ee509fbd1e4124c60ad217f2824c078e1",
-	"every-key linux/arm64":    "8b2a3ca563655162150858dc29f7197a3dddd5354a979d06b1968defa20b1566",
-	"every-key linux/amd64/v3": "97d7f1c31be9a07a4128e0e70ccf37163fd628cae384913bc701e36a89397175",
-	"every-key linux/arm/v6":   "18e50f57674468606d01440d9e82fb2402baea4764270750cf1cf21be7278e5a",
-	"every-key linux/arm/v7":   "c610eab51046db77259a268d86caff3b0a729428312ed3e689de92eb968c57ed",
-	"every-key linux/386":      "0f96f2cd8a5939f8af0a74350efef76fe9653bd1ffa008866d309b8e6e99173c",
-	"every-key linux/ppc64le":  "798e9d8289fda12e50b1e2e85e59dd0005a1dd56497fa5ecb9913a6df1aad479",
-	"every-key linux/s390x":    "6a3193db275e29533d3a5638476711767862c2ef86e69c13302998649fb73467",
-	"every-key linux/riscv64":  "2d91fc213fab74e8a55f9f9f34596289f75c784694c7a507888a97368c4a77a8",
-	"every-key linux/loong64":  "490e02feac79377b63e34f68075eddc5864242b53f915c8f970268f867eb7b49",
-	"every-key linux/mips64le": "2da76d8235d24fdefc41f642304c261587f6661ef470030b4c142b24edaed8e2",
+	"deps linux/amd64":         "e90f201ce29d53f346294f94651f78ecf21920f00f870bb51b12a04b2b342ee0",
+	"deps linux/arm64":         "079d72e066a5c393fabf47d22562b06e1511ad6d968099425a6317c416259692",
+	"grpc linux/amd64":         "f5a580cf8eaa8c5274e6a4de40a3c5989ef18b749ab4d244208978cbb5a01e0a",
+	"grpc linux/arm64":         "f8ffc9b7a3d345df16351ae212e409e6f783112426b05106857d8827ba554f9b",
+	"hello linux/amd64":        "dadae054ce8b001ed5763ebae8a3171f0c2b0103a1d992b45cebe40e0b91f334",
+	"hello linux/arm64":        "8e09ab14c0668a3b77a9fe5d8fd27fced7faadf8904798ca100138862d0d2ee1",
+	"hello linux/amd64/v3":     "3200544eb03054227ef0819d3a66235523276b7fd5fb5e7479f6bb55b802b454",
+	"hello linux/arm/v6":       "bcacb472e70fa8eefd4458ea56ad4df7491123f79729b2b804df08d072ba94f1",
+	"hello linux/arm/v7":       "57e87c62f3919c70a6f7d0f4c1b37392cc079e4f3ef584f4f00bb259959251a2",
+	"hello linux/386":          "620b4521b164a94f993d04a6d09f643d8bf4a94ceab180f94e550cfced2646a8",
+	"hello linux/ppc64le":      "4a6799c3fc116992ba87db526072be29daa838d025c83d23be4fd2f8b719ccac",
+	"hello linux/s390x":        "4d86feeee9d016c143f7b9a3cf74735baa2a4164cae90da3ff8d5b19059e7dc5",
+	"hello linux/riscv64":      "ee943b60bb561c769bd533165af7307697ac077f06120e82c3c7a29e7f38ce18",
+	"hello linux/loong64":      "339b165318809f25ac00f63017163bdaabba0c73c4bb4df48efc7cfcba02bff8",
+	"hello linux/mips64le":     "2d0359ede87db1e83701857b72bf5d7c8cebedf4354153a72cb720cdf3091603",
+	"multi linux/amd64":        "ade45bf9a21a598a418c7630ef70a79d2b1ed5a7870682d3da26e0331e148a80",
+	"multi linux/arm64":        "8712ee98243028f1f79a246c18de5202c4cf046bb0160ff0897495924ff08b92",
+	"every-key linux/amd64":    "a600cc13aeb990031377ea7dd09846af799dfa8332eb102e4c4435438f2ee95b",
+	"every-key linux/arm64":    "0c9c3030ce84515d668bb66c2a35886e46bbb391d464a22e75903a62f15ddeb1",
+	"every-key linux/amd64/v3": "f978559b2e150c86ee29b00671aeb171e7a16c942227368e289f82bccf5f9759",
+	"every-key linux/arm/v6":   "c60a26756d8ac28bc5d2872a663681d0d463969a329d60707bb5f4032736a1a6",
+	"every-key linux/arm/v7":   "b5f77a47ba14292733d1ec6720994df1858ae76a79733869975bb4a21588b7d4",
+	"every-key linux/386":      "5d4cf9fb3d5910821fa7580ad9ec222f90f2a4d78aa72f7d4f7785511651da9f",
+	"every-key linux/ppc64le":  "a02539054c4db3b2fc20d84ee47fa82bea90c37bd26962c936082215e492ad0c",
+	"every-key linux/s390x":    "ec7b1a38e9c0a7ab383ee7bc171fe8638be0b0fcaee8524a189102b5c1db21e0",
+	"every-key linux/riscv64":  "1cdd33fc6953b9fb3366ba77f8351988970ba4d673229d29bbc343ce368f4ec0",
+	"every-key linux/loong64":  "009e1f8e7c33e775600c9dd45b0285f7b794c5f4783b104cc9d8e90f582045fc",
+	"every-key linux/mips64le": "53313b835ee83623e35cbf59221198d6c27ec58290f477de4907ddad641e4aea",
 }
 
 // examplePlatforms are the platforms each example is converted for; the

@@ -42,9 +42,6 @@ func modules(args []string) error {
 	if *out == "" || modCache == "" {
 		return fmt.Errorf("usage: GOMODCACHE=DIR go-app-frontend modules -out DIR")
 	}
-	if err := os.MkdirAll(*out, 0o755); err != nil {
-		return err
-	}
 	// GOPRIVATE says which modules are private: build.private, or
 	// build.env's GOPRIVATE.
 	var patterns []string
@@ -71,9 +68,6 @@ func deps(args []string) error {
 	}
 	if *out == "" {
 		return fmt.Errorf("usage: go-app-frontend deps -out DIR [-mount DIR] [-flag F]... -- PKG...")
-	}
-	if err := os.MkdirAll(*out, 0o755); err != nil {
-		return err
 	}
 	var prog string
 	if *mount != "" {
