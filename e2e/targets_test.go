@@ -317,6 +317,33 @@ func TestCall(t *testing.T) {
 		}
 	})
 
+	t.Run("check accepted but wrong", func(t *testing.T) {
+		// Specs that would build a broken image (issue 15): reported at
+		// their lines by --call check as by a build.
+		dir := tmpDir(t, "check-wrong-")
+		mod := testModule("3")
+		mod["README.md"] = "readme\n"
+		mod["go-app.yaml"] = "# syntax=goappfrontend/go-app:1\nmain: ./cmd/app\nbuild:\n  env:\n    PATH: /src/bin\n" +
+			"runtime:\n  files:\n    - src: README.md\n      dst: /usr/local/bin/app\n"
+		writeTree(t, dir, mod)
+		out, err := call(t, dir, "check")
+		if err == nil {
+			t.Fatalf("--call check on a wrong spec exited 0:\n%s", out)
+		}
+		for _, w := range []string{
+			"Check complete, 2 warnings have been found!",
+			"go-app.yaml:5:11: build.env.PATH is the toolchain image's", ">>>     PATH: /src/bin",
+			`go-app.yaml:9:12: runtime.files.0 copies "README.md" to "/usr/local/bin/app", the path of the binary app`,
+		} {
+			if !strings.Contains(out, w) {
+				t.Errorf("--call check output lacks %q:\n%s", w, out)
+			}
+		}
+		// A second YAML document would be ignored: the build refuses it.
+		writeTree(t, dir, map[string]string{"go-app.yaml": "# syntax=goappfrontend/go-app:1\nmain: ./cmd/app\n---\nmain: ./cmd/other\n"})
+		buildFails(t, 5*time.Minute, stack.Build{Context: dir}, "go-app.yaml:3", "second YAML document")
+	})
+
 	t.Run("check zero config", func(t *testing.T) {
 		// A syntax-line-only spec is fine when the module has one main
 		// package, and a problem when it has several, as in a build.

@@ -68,7 +68,7 @@ func sizeProblem(data []byte, p *problems) bool {
 			continue
 		}
 		if n++; n > MaxFileNodes {
-			p.add(RuleInvalidYAML, offsetPosition(data, i), "the file has more than %d lines, commas, colons, dashes and brackets by here, which YAML could read as as many values; go-app.yaml holds at most %d values, make it smaller",
+			p.add(RuleInvalidYAML, offsetPosition(data, i), "the file has more than %d lines, commas, colons, dashes and brackets by here, each of which could start a YAML value; go-app.yaml holds at most %d values, make it smaller",
 				MaxFileNodes, MaxValues)
 			return true
 		}

@@ -34,7 +34,7 @@ func hostile() []struct{ name, yaml, want string } {
 		{"200,000 items", "runtime:\n  args: [" + strings.Repeat("a,", 200000) + "a]\n",
 			// 4 separators before the list, so the 99997th comma, at column
 			// 9+2*99997, is the 100001st.
-			"2:200003 the file has more than 100000 lines, commas, colons, dashes and brackets by here, which YAML could read as as many values; go-app.yaml holds at most 10000 values, make it smaller"},
+			"2:200003 the file has more than 100000 lines, commas, colons, dashes and brackets by here, each of which could start a YAML value; go-app.yaml holds at most 10000 values, make it smaller"},
 		{"long image reference", "main: ./x\ngo:\n  image: golang:" + strings.Repeat("1", 60<<10) + "\n",
 			`3:10 go.image "golang:111111111111111111111111111111111..." is 60.0 KiB long; an image reference is at most 1024 bytes; use one like golang:1.26`},
 		{"long ldflags template", "main: ./x\nbuild:\n  ldflags: \"{{.Version}}" + strings.Repeat("x", 70<<10) + "\"\n",
