@@ -24,11 +24,11 @@
 set -euo pipefail
 
 # ---- pinned versions --------------------------------------------------------
-BUILDKIT_VERSION=v0.34.2
-BUILDX_VERSION=v0.38.2
-REGISTRY_VERSION=v3.1.2
-# Bump a recipe number when the way a tool or the toolchain image is made changes.
-TOOLS_RECIPE=1
+REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# BUILDKIT_VERSION, BUILDX_VERSION, REGISTRY_VERSION, TOOLS_RECIPE
+# shellcheck source=hack/versions.sh
+. "$REPO_ROOT/hack/versions.sh"
+# Bump when the way the toolchain image is made changes.
 TOOLCHAIN_RECIPE=1
 
 # ---- fixed names ------------------------------------------------------------
@@ -45,7 +45,6 @@ FRONTEND_TAGS=("$FRONTEND_IMAGE" "$REGISTRY/goappfrontend/go-app:1")
 QEMU_FORMATS=(qemu-aarch64 qemu-arm)
 APT_PACKAGES=(runc qemu-user-static binfmt-support ca-certificates)
 
-REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILDKIT_DIR=$TOOLS_CACHE/buildkit-$BUILDKIT_VERSION
 BUILDX_DIR=$TOOLS_CACHE/buildx-$BUILDX_VERSION
 REGISTRY_DIR=$TOOLS_CACHE/registry-$REGISTRY_VERSION
