@@ -65,7 +65,7 @@ func testRunProbe(t *testing.T, goarch string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer c.Stop()
+	defer func() { _ = c.Stop() }()
 	code, body, err := ocirun.GetWhenUp(ctx, c, "http://"+addr+"/", 60*time.Second)
 	if err != nil || code != 200 || body != fmt.Sprintf("probe %s\n", goarch) {
 		t.Fatalf("GET: %d %q %v\n%s", code, body, err, c.Output())

@@ -245,7 +245,7 @@ func readTestLog(ctx context.Context, c client.Client, exec *pb.ExecOp, mountIDs
 	if err != nil {
 		return nil
 	}
-	defer ctr.Release(context.WithoutCancel(ctx))
+	defer func() { _ = ctr.Release(context.WithoutCancel(ctx)) }()
 	dt, err := ctr.ReadFile(ctx, client.ReadContainerRequest{ReadRequest: client.ReadRequest{Filename: "/" + gollb.TestLog}})
 	if err != nil {
 		return nil

@@ -105,7 +105,8 @@ func TestRefReaderReadAt(t *testing.T) {
 		p := make([]byte, tc.n)
 		n, err := r.ReadAt(p, int64(tc.off))
 		wantN := max(0, min(tc.n, len(data)-tc.off))
-		if n != wantN || !errors.Is(err, tc.err) && !(err == nil && tc.err == nil) {
+		errOK := errors.Is(err, tc.err) || err == nil && tc.err == nil
+		if n != wantN || !errOK {
 			t.Errorf("ReadAt(%d bytes at %d) = %d, %v; want %d, %v", tc.n, tc.off, n, err, wantN, tc.err)
 			continue
 		}

@@ -5,7 +5,8 @@
 #   hack/test.sh unit   step 1 only (no daemon needed)
 #   hack/test.sh e2e    steps 2-4 only
 #
-#   1. gofmt -l must list nothing, go vet ./..., spec/schema.json and docs/reference.md
+#   1. gofmt -l must list nothing, go vet ./..., golangci-lint (.golangci.yml, the version in
+#      hack/versions.sh, built once into GOAPP_TOOLS_CACHE), spec/schema.json and docs/reference.md
 #      must be what `make schema` writes, the unit tests (every package but e2e/),
 #      then every fuzz target (func FuzzX) for GOAPP_FUZZ_TIME (default 10s) each,
 #      minimizing a new input for at most GOAPP_FUZZ_MINIMIZE_TIME (default 3s)
@@ -19,7 +20,12 @@
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+REPO_ROOT=$PWD
+# GOLANGCI_LINT_VERSION
+# shellcheck source=hack/versions.sh
+. hack/versions.sh
 STACK_DIR=${GOAPP_STACK_DIR:-/var/lib/go-app-stack}
+TOOLS_CACHE=${GOAPP_TOOLS_CACHE:-/var/cache/go-app/tools}
 UNIT_TIMEOUT=${GOAPP_UNIT_TIMEOUT:-10m}
 E2E_TIMEOUT=${GOAPP_E2E_TIMEOUT:-40m}
 FUZZ_TIME=${GOAPP_FUZZ_TIME:-10s}
@@ -54,6 +60,15 @@ run_unit() {
 	section "go vet ./..."
 	go vet ./...
 	echo "go vet: ok"
+
+	section "golangci-lint $GOLANGCI_LINT_VERSION (.golangci.yml)"
+	local lint=$TOOLS_CACHE/golangci-lint-$GOLANGCI_LINT_VERSION/golangci-lint
+	if [ ! -x "$lint" ]; then
+		echo "building golangci-lint $GOLANGCI_LINT_VERSION from the module proxy into $(dirname "$lint")"
+		GOBIN=$(dirname "$lint") GOFLAGS= go install "github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$GOLANGCI_LINT_VERSION"
+	fi
+	"$lint" run ./...
+	echo "golangci-lint: ok"
 
 	section "generated files: go run ./hack/schemagen -check"
 	go run ./hack/schemagen -check

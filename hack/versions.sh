@@ -8,6 +8,7 @@ BUILDKIT_VERSION=$(awk '$1 == "github.com/moby/buildkit" { print $2 }' "$REPO_RO
 BUILDX_VERSION=v0.38.2
 REGISTRY_VERSION=v3.1.2
 KO_VERSION=v0.19.1
+GOLANGCI_LINT_VERSION=v2.15.0
 # Bump when the way the tools are built changes: every cached build of them
 # is then rebuilt.
 TOOLS_RECIPE=1

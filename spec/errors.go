@@ -131,8 +131,8 @@ type shown string
 // Format implements fmt.Formatter.
 func (s shown) Format(f fmt.State, verb rune) {
 	if verb == 'q' {
-		io.WriteString(f, quote(string(s)))
+		_, _ = io.WriteString(f, quote(string(s)))
 		return
 	}
-	io.WriteString(f, string(s))
+	_, _ = io.WriteString(f, string(s))
 }

@@ -232,10 +232,10 @@ func (v *validator) namePos(t target) Position {
 // position from.
 func (v *validator) where(t target, from Position) string {
 	at := v.namePos(t)
-	switch {
-	case at.Line == 0:
+	switch at.Line {
+	case 0:
 		return cmp.Or(t.path, "main")
-	case at.Line == from.Line:
+	case from.Line:
 		return msgf("at line %d, column %d", at.Line, at.Column)
 	}
 	return msgf("at line %d", at.Line)

@@ -29,11 +29,10 @@
 #   GOAPP_TOOLS_CACHE  built tools, one directory per version (default /var/cache/go-app/tools)
 set -euo pipefail
 
-BUILDKIT_VERSION=v0.34.2
-KO_VERSION=v0.19.1
-TOOLS_RECIPE=1
-
 REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+# BUILDKIT_VERSION, KO_VERSION, TOOLS_RECIPE
+# shellcheck source=hack/versions.sh
+. "$REPO_ROOT/hack/versions.sh"
 BENCH_SRC=$REPO_ROOT/hack/bench
 BENCH_DIR=${GOAPP_BENCH_DIR:-/var/lib/go-app-bench}
 BENCH_OUT=${GOAPP_BENCH_OUT:-$REPO_ROOT/docs/bench}
@@ -298,7 +297,9 @@ harness() { # harness ARGS...: go run the harness with the bench's settings
 		cd "$BENCH_SRC"
 		go build -o "$BENCH_DIR/bench" .
 	) || die "building the harness failed"
-	BUILDX_BUILDER=$BUILDER "$BENCH_DIR/bench" "$@"
+	# Without the lock's descriptor: the throwaway daemons the harness starts
+	# would inherit it and hold the lock after an interrupted run.
+	BUILDX_BUILDER=$BUILDER "$BENCH_DIR/bench" "$@" 8>&-
 }
 
 common_flags() {

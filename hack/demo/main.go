@@ -237,7 +237,7 @@ func serve(ctx context.Context, img *ocirun.Image, rootfs, base, port string) er
 	if err != nil {
 		return err
 	}
-	defer c.Stop()
+	defer func() { _ = c.Stop() }()
 	url := "http://127.0.0.1:" + port + "/"
 	code, body, err := ocirun.GetWhenUp(ctx, c, url, 60*time.Second)
 	if err != nil {

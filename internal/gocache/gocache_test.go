@@ -226,7 +226,7 @@ func TestLayersRoundTrip(t *testing.T) {
 		t.Errorf("the public module is not in the layer: %v", err)
 	}
 	// Nothing of the private module in the layer: no path, no byte.
-	filepath.WalkDir(modLayer, func(p string, d os.DirEntry, err error) error {
+	err = filepath.WalkDir(modLayer, func(p string, d os.DirEntry, err error) error {
 		if strings.Contains(p, "private") {
 			t.Errorf("private module file in the layer: %s", p)
 		}
@@ -240,6 +240,9 @@ func TestLayersRoundTrip(t *testing.T) {
 		}
 		return nil
 	})
+	if err != nil {
+		t.Fatal(err)
+	}
 
 	// The dependency layer, with only the layer as module cache.
 	depsLayer := filepath.Join(tmp, "depslayer")

@@ -262,7 +262,7 @@ func layerFilter(root string) archive.Filter {
 			return false, err
 		}
 		switch hdr.Typeflag {
-		case tar.TypeDir, tar.TypeReg, tar.TypeRegA, tar.TypeSymlink:
+		case tar.TypeDir, tar.TypeReg, '\x00' /* TypeRegA, of old tar writers */, tar.TypeSymlink:
 			return true, nil
 		case tar.TypeLink:
 			return true, linkTargetMeta(root, hdr)
