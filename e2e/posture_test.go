@@ -13,8 +13,8 @@ import (
 	"github.com/goappfrontend/go-app/internal/ocirun"
 )
 
-// TestSecurityPosture checks the claims of the README's "Security posture"
-// section that the image contract (checkImage: user 65532:65532 in the
+// TestSecurityPosture checks the claims of docs/security.md that the
+// image contract (checkImage: user 65532:65532 in the
 // config, nothing but the binaries, certificates, zoneinfo, passwd, group
 // and /tmp, binaries root-owned 0755) does not check already: every entry of
 // every layer is owned by root and writable by root only, nothing but the

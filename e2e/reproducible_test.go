@@ -15,7 +15,7 @@ import (
 	"github.com/goappfrontend/go-app/internal/stack"
 )
 
-// The reproducibility guarantee, as the README states it: two builds of the
+// The reproducibility guarantee, as docs/security.md states it: two builds of the
 // same source with the same SOURCE_DATE_EPOCH and toolchain image give the
 // same image for every platform (manifest, config and layers, hence the
 // same manifest digest), with no exporter option. The image index digest is
