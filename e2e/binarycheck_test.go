@@ -84,12 +84,15 @@ func TestWrongBinaryFailsTheBuild(t *testing.T) {
 		lines   []int // of go-app.yaml, shown under the error
 	}{
 		{
+			// A file copied onto the binary's path is refused by the spec;
+			// a directory bin/ copied into /usr/local (which merges with
+			// /usr/local/bin) only the check can see.
 			name:  "architecture",
-			spec:  "# syntax=goappfrontend/go-app:1\nmain: .\nruntime:\n  files:\n    - src: prebuilt/app\n      dst: /usr/local/bin/app\n",
-			files: map[string]string{"prebuilt/app": string(prebuilt)},
+			spec:  "# syntax=goappfrontend/go-app:1\nmain: .\nruntime:\n  files:\n    - src: bin\n      dst: /usr/local\n",
+			files: map[string]string{"bin/app": string(prebuilt)},
 			want: []string{
 				`binary /usr/local/bin/app is an ELF for AArch64 (linux/arm64) but the target platform is linux/amd64: the image would fail with "exec format error"`,
-				`runtime.files.0 (src prebuilt/app, dst /usr/local/bin/app) replaces it`,
+				`runtime.files.0 (src bin, dst /usr/local) replaces it`,
 			},
 			lines: []int{2, 5}, // main, the runtime.files entry
 		},

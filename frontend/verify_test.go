@@ -180,10 +180,10 @@ func TestVerifyBinaries(t *testing.T) {
 			// what it holds (a file copied to a binary's path is refused
 			// when the spec is loaded).
 			name:   "replaced by runtime.files",
-			yaml:   "# syntax=x\nmain: ./cmd/api\nruntime:\n  files:\n    - src: prebuilt\n      dst: /usr/local/bin\n    - src: conf\n      dst: /etc/app/\n",
+			yaml:   "# syntax=x\nmain: ./cmd/api\nruntime:\n  files:\n    - src: bin\n      dst: /usr/local\n    - src: conf\n      dst: /etc/app/\n",
 			target: "arm64",
 			files:  map[string][]byte{"/usr/local/bin/api": amd64},
-			want:   `binary /usr/local/bin/api is an ELF for x86-64 (linux/amd64) but the target platform is linux/arm64: the image would fail with "exec format error"; runtime.files.0 (src prebuilt, dst /usr/local/bin) replaces it (runtime.files are copied after the binaries): remove that entry or give it another dst`,
+			want:   `binary /usr/local/bin/api is an ELF for x86-64 (linux/amd64) but the target platform is linux/arm64: the image would fail with "exec format error"; runtime.files.0 (src bin, dst /usr/local) replaces it (runtime.files are copied after the binaries): remove that entry or give it another dst`,
 			lines:  []int{2, 5},
 		},
 		{
