@@ -51,14 +51,7 @@ func measure(t *testing.T, data []byte, pick uint8) (c cost) {
 		return c
 	}
 	c.loaded = true
-	targets := s.Platforms
-	if len(targets) == 0 {
-		targets = fuzzTargets
-	}
-	target, err := spec.ParsePlatform(targets[int(pick)%len(targets)])
-	if err != nil {
-		t.Fatalf("a valid spec has platform %q: %v", targets[int(pick)%len(targets)], err)
-	}
+	target := fuzzTarget(t, s, pick)
 	res, err := Convert(fuzzOptions(s, data, target, pick))
 	if err != nil {
 		t.Fatalf("a valid spec does not convert: %v", err)

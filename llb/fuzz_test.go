@@ -82,14 +82,7 @@ func FuzzConvert(f *testing.F) {
 		if err := s.FillDefaults(fuzzGoMod); err != nil {
 			return
 		}
-		targets := s.Platforms
-		if len(targets) == 0 {
-			targets = fuzzTargets
-		}
-		target, err := spec.ParsePlatform(targets[int(pick)%len(targets)])
-		if err != nil {
-			t.Fatalf("a valid spec has platform %q: %v", targets[int(pick)%len(targets)], err)
-		}
+		target := fuzzTarget(t, s, pick)
 		opt := fuzzOptions(s, data, target, pick)
 		res, err := Convert(opt)
 		if err != nil {
@@ -156,4 +149,19 @@ func mapValues(m map[string]string) []string {
 		vs = append(vs, v)
 	}
 	return vs
+}
+
+// fuzzTarget picks one of the spec's platforms (or of fuzzTargets when it
+// names none) to convert a fuzzed spec for.
+func fuzzTarget(t *testing.T, s *spec.Spec, pick uint8) ocispecs.Platform {
+	t.Helper()
+	targets := s.Platforms
+	if len(targets) == 0 {
+		targets = fuzzTargets
+	}
+	target, err := spec.ParsePlatform(targets[int(pick)%len(targets)])
+	if err != nil {
+		t.Fatalf("a valid spec has platform %q: %v", targets[int(pick)%len(targets)], err)
+	}
+	return target
 }
