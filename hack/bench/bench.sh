@@ -58,11 +58,11 @@ if ! command -v go >/dev/null 2>&1 && [ -x /usr/local/go/bin/go ]; then
 	export PATH="/usr/local/go/bin:$PATH"
 fi
 
-log() { printf '[bench] %s\n' "$*" >&2; }
-die() {
-	log "ERROR: $*"
-	exit 1
-}
+LOG_PREFIX=bench
+WORK_DIR=$BENCH_DIR/work
+# log, die, tool_built, build_tool
+# shellcheck source=hack/lib.sh
+. "$REPO_ROOT/hack/lib.sh"
 
 take_lock() {
 	mkdir -p "$BENCH_DIR"
@@ -71,43 +71,31 @@ take_lock() {
 }
 
 # ---- tools built from the Go module proxy -----------------------------------
-# build_tool DIR VERSION MODULE PKG BIN LDFLAGS: the recipe of hack/stack.sh's
-# tools, a throwaway module that requires MODULE@VERSION (`go install` is
-# refused for modules with exclude directives).
-build_tool() {
-	local dir=$1 version=$2 module=$3 pkg=$4 bin=$5 ldflags=$6 work
-	if [ -x "$dir/$bin" ] && [ "$(cat "$dir/.built" 2>/dev/null)" = "$version recipe=$TOOLS_RECIPE" ]; then
-		log "$bin: $version cached"
+# build_bench_tool NAME VERSION MODULE LDFLAGS PKG: hack/lib.sh's build_tool,
+# static (the Dockerfile frontend goes into an image), logged to a file.
+build_bench_tool() {
+	local name=$1 version=$2
+	if tool_built "$TOOLS_CACHE/$name-$version" "$version"; then
+		log "$name: $version cached"
 		return
 	fi
-	log "$bin: building $version from the Go module proxy (log: $LOG_DIR/build-$bin.log)"
-	mkdir -p "$LOG_DIR" "$dir" "$BENCH_DIR/work"
-	work=$(mktemp -d "$BENCH_DIR/work/tool-$bin.XXXXXX")
-	(
-		cd "$work"
-		go mod init example.invalid/tools
-		printf '//go:build tools\n\npackage tools\n\nimport _ "%s"\n' "$pkg" >tools.go
-		GOFLAGS=-mod=mod go get "$module@$version"
-		GOFLAGS=-mod=mod CGO_ENABLED=0 go build -trimpath -ldflags "$ldflags" -o "bin/$bin" "$pkg"
-		install -m 0755 "bin/$bin" "$dir/.$bin.tmp"
-		mv -f "$dir/.$bin.tmp" "$dir/$bin"
-		echo "$version recipe=$TOOLS_RECIPE" >"$dir/.built"
-	) >"$LOG_DIR/build-$bin.log" 2>&1 || {
-		tail -n 30 "$LOG_DIR/build-$bin.log" >&2
-		die "building $bin failed"
+	log "$name: building $version from the Go module proxy (log: $LOG_DIR/build-$name.log)"
+	mkdir -p "$LOG_DIR"
+	(CGO_ENABLED=0 build_tool "$@") >"$LOG_DIR/build-$name.log" 2>&1 || {
+		tail -n 30 "$LOG_DIR/build-$name.log" >&2
+		die "building $name failed"
 	}
-	rm -rf "$work"
-	log "$bin: built into $dir"
+	log "$name: built into $TOOLS_CACHE/$name-$version"
 }
 
 ensure_tools() {
-	build_tool "$KO_DIR" "$KO_VERSION" github.com/google/ko github.com/google/ko ko \
-		"-X github.com/google/ko/pkg/commands.Version=$KO_VERSION"
+	build_bench_tool ko "$KO_VERSION" github.com/google/ko \
+		"-X github.com/google/ko/pkg/commands.Version=$KO_VERSION" github.com/google/ko
 	# BuildKit's own Dockerfile frontend as a gateway image, the way
 	# `# syntax=docker/dockerfile:1` runs it: the control for what running
 	# any frontend from an image costs.
-	build_tool "$DF_DIR" "$BUILDKIT_VERSION" github.com/moby/buildkit \
-		github.com/moby/buildkit/frontend/dockerfile/cmd/dockerfile-frontend dockerfile-frontend ""
+	build_bench_tool dockerfile-frontend "$BUILDKIT_VERSION" github.com/moby/buildkit "" \
+		github.com/moby/buildkit/frontend/dockerfile/cmd/dockerfile-frontend
 }
 
 # ---- the bench buildkitd ----------------------------------------------------

@@ -1,0 +1,158 @@
+# hack/stack/images.sh: the images the stack publishes to its registry (the Go
+# toolchain image, the frontend image) and the checks that it serves them.
+# Sourced by hack/stack.sh, which sets the names and settings it uses.
+# shellcheck shell=bash
+
+# ---- registry checks --------------------------------------------------------
+# registry_digest REPO TAG: the digest the local registry serves for REPO:TAG.
+registry_digest() {
+	curl -fsS -I --max-time 5 \
+		-H 'Accept: application/vnd.oci.image.index.v1+json, application/vnd.docker.distribution.manifest.list.v2+json, application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json' \
+		"$REGISTRY_URL/v2/$1/manifests/$2" 2>/dev/null |
+		tr -d '\r' | sed -n 's/^[Dd]ocker-[Cc]ontent-[Dd]igest: *//p'
+}
+
+# metadata_digest FILE: containerimage.digest from a buildctl --metadata-file.
+metadata_digest() {
+	tr -d '\n' <"$1" | grep -o '"containerimage.digest": *"sha256:[0-9a-f]*"' | grep -o 'sha256:[0-9a-f]*' | head -n 1
+}
+
+# check_pushed DIGEST REF...: every REF (localhost:5000/repo:tag) must serve DIGEST.
+check_pushed() {
+	local want=$1 ref repo tag got
+	shift
+	for ref in "$@"; do
+		repo=${ref#"$REGISTRY"/}
+		tag=${repo##*:}
+		repo=${repo%:*}
+		got=$(registry_digest "$repo" "$tag")
+		[ "$got" = "$want" ] || die "registry serves '${got:-nothing}' for $ref, expected $want"
+	done
+}
+
+# ---- Go toolchain image -----------------------------------------------------
+# make_rootfs ARCH DIR: a root filesystem with Go for linux/ARCH.
+make_rootfs() {
+	local arch=$1 r=$2 src f p
+	mkdir -p "$r/usr/local/go" "$r/etc/ssl/certs" "$r/tmp" "$r/root" "$r/go/src" "$r/go/bin" "$r/bin"
+	chmod 1777 "$r/tmp" "$r/go" "$r/go/src" "$r/go/bin"
+	chmod 0700 "$r/root"
+	if [ "$arch" = "$GO_HOSTARCH" ]; then
+		# This machine's Go, without its own test suite.
+		tar -C "$GO_ROOT" --exclude=./test -cf - . | tar -C "$r/usr/local/go" -xf -
+	else
+		src=$(cd "$WORK_DIR" && GOFLAGS='' go mod download -json "golang.org/toolchain@v0.0.1-$GO_VERSION_FULL.linux-$arch" |
+			sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+		if [ -z "$src" ] || [ ! -d "$src" ]; then
+			die "downloading the Go toolchain for linux/$arch failed"
+		fi
+		cp -R "$src/." "$r/usr/local/go/"
+		chmod -R u+w "$r/usr/local/go"
+		# The module zip carries no modes: make executable what is executable here.
+		chmod 0755 "$r/usr/local/go/bin/"* "$r/usr/local/go/pkg/tool/"*/*
+		while IFS= read -r -d '' f; do
+			p=${f#./}
+			[ -f "$r/usr/local/go/$p" ] && chmod +x "$r/usr/local/go/$p"
+		done < <(cd "$GO_ROOT" && find . -type f -perm -u+x -print0)
+	fi
+	cp /etc/ssl/certs/ca-certificates.crt "$r/etc/ssl/certs/ca-certificates.crt"
+	printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n' >"$r/etc/passwd"
+	printf 'root:x:0:\nnogroup:x:65534:\n' >"$r/etc/group"
+	printf 'hosts: files dns\n' >"$r/etc/nsswitch.conf"
+	# busybox: /bin/sh and the usual applets, as symlinks to /bin/busybox.
+	install -m 0755 "$BUSYBOX_DIR/$arch/busybox" "$r/bin/busybox"
+	while IFS= read -r p; do
+		case "$p" in
+		bin/* | sbin/* | usr/bin/* | usr/sbin/*) ;;
+		*) continue ;;
+		esac
+		if [ -e "$r/$p" ] || [ -L "$r/$p" ]; then
+			continue
+		fi
+		mkdir -p "$r/$(dirname "$p")"
+		ln -s /bin/busybox "$r/$p"
+	done < <("$BUSYBOX_DIR/$GO_HOSTARCH/busybox" --list-full)
+}
+
+toolchain_image() {
+	step "golang image" "$LOG_DIR/golang-image.log"
+	local stamp=$STACK_DIR/golang-image.stamp want d ref up_to_date=1
+	want="recipe=$TOOLCHAIN_RECIPE go=$GO_VERSION_FULL tags=${TOOLCHAIN_TAGS[*]}"
+	if [ -f "$stamp" ] && [ "$(sed -n 1p "$stamp")" = "$want" ]; then
+		d=$(sed -n 2p "$stamp")
+		for ref in "${TOOLCHAIN_TAGS[@]}"; do
+			(check_pushed "$d" "$ref") 2>/dev/null || up_to_date=0
+		done
+	else
+		up_to_date=0
+	fi
+	if [ "$up_to_date" = 1 ]; then
+		done_step "${TOOLCHAIN_TAGS[*]} up to date ($d)"
+		return
+	fi
+	rm -f "$stamp"
+	: >"$LOG_DIR/golang-image.log"
+	local ctx=$WORK_DIR/golang-image arch
+	rm -rf "$ctx"
+	mkdir -p "$ctx"
+	for arch in amd64 arm64; do
+		make_rootfs "$arch" "$ctx/rootfs-$arch" >>"$LOG_DIR/golang-image.log" 2>&1
+	done
+	cat >"$ctx/Dockerfile" <<EOF
+FROM scratch
+ARG TARGETARCH
+COPY rootfs-\${TARGETARCH}/ /
+ENV PATH=/usr/local/go/bin:/go/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \\
+    GOPATH=/go \\
+    GOTOOLCHAIN=local \\
+    GOLANG_VERSION=$GO_XYZ
+WORKDIR /go
+EOF
+	local names
+	names=$(
+		IFS=,
+		echo "${TOOLCHAIN_TAGS[*]}"
+	)
+	"$BUILDCTL" --addr "$BUILDKIT_ADDR" build --progress plain \
+		--frontend dockerfile.v0 --local context="$ctx" --local dockerfile="$ctx" \
+		--opt platform=linux/amd64,linux/arm64 \
+		--output "type=image,\"name=$names\",push=true,registry.insecure=true" \
+		--metadata-file "$ctx/metadata.json" >>"$LOG_DIR/golang-image.log" 2>&1 ||
+		die "building the golang image failed"
+	d=$(metadata_digest "$ctx/metadata.json")
+	[ -n "$d" ] || die "no image digest in $ctx/metadata.json"
+	check_pushed "$d" "${TOOLCHAIN_TAGS[@]}"
+	printf '%s\n%s\n' "$want" "$d" >"$stamp"
+	rm -rf "$ctx"
+	done_step "pushed ${TOOLCHAIN_TAGS[*]} (linux/amd64,linux/arm64) $d"
+}
+
+# ---- frontend image ---------------------------------------------------------
+frontend_image() {
+	step "frontend image" "$LOG_DIR/frontend-image.log"
+	mkdir -p "$LOG_DIR"
+	: >"$LOG_DIR/frontend-image.log"
+	local platforms=${GOAPP_FRONTEND_PLATFORMS:-linux/$GO_HOSTARCH}
+	[[ $platforms =~ ^[a-z0-9/,]+$ ]] || die "GOAPP_FRONTEND_PLATFORMS='$platforms' is not a platform list"
+	local meta names d
+	mkdir -p "$WORK_DIR"
+	meta=$WORK_DIR/frontend-metadata.json
+	rm -f "$meta"
+	names=$(
+		IFS=,
+		echo "${FRONTEND_TAGS[*]}"
+	)
+	"$BUILDCTL" --addr "$BUILDKIT_ADDR" build --progress plain \
+		--frontend dockerfile.v0 --local context="$REPO_ROOT" --local dockerfile="$REPO_ROOT" \
+		--opt platform="$platforms" --opt build-arg:GO_VERSION="$GO_XY" \
+		--output "type=image,\"name=$names\",push=true,registry.insecure=true" \
+		--metadata-file "$meta" >>"$LOG_DIR/frontend-image.log" 2>&1 ||
+		die "building the frontend image from $REPO_ROOT/Dockerfile failed"
+	d=$(metadata_digest "$meta")
+	[ -n "$d" ] || die "no image digest in $meta"
+	# The registry must now serve exactly this digest under both tags: builds
+	# that name the tag resolve it again and get this frontend.
+	check_pushed "$d" "${FRONTEND_TAGS[@]}"
+	echo "$d" >"$STACK_DIR/frontend.digest"
+	done_step "pushed ${FRONTEND_TAGS[*]} ($platforms) $d"
+}
