@@ -66,11 +66,11 @@ func Build(ctx context.Context, c client.Client) (_ *client.Result, err error) {
 		return nil, err
 	}
 
-	toolchain, helper, scan, err := resolveInputs(ctx, c, bc, src, *buildCtx, mod, s, target)
+	toolchain, frontendImg, scan, err := resolveInputs(ctx, c, bc, src, *buildCtx, mod, s, target)
 	if err != nil {
 		return nil, err
 	}
-	base, err := baseOptions(bc, src, s, *buildCtx, mod, toolchain, helper)
+	base, err := baseOptions(bc, src, s, *buildCtx, mod, toolchain, frontendImg)
 	if err != nil {
 		return nil, err
 	}
@@ -108,7 +108,7 @@ func Build(ctx context.Context, c client.Client) (_ *client.Result, err error) {
 // layers, writes the runtime files of scratch images and runs the test
 // target's go test, and, unless target is the test, reads the build
 // context for the imports of the binaries.
-func resolveInputs(ctx context.Context, c client.Client, bc *dockerui.Client, src *dockerui.Source, buildCtx llb.State, mod *module, s *spec.Spec, target target) (toolchain, helper *gollb.Image, scan *dependencyScan, err error) {
+func resolveInputs(ctx context.Context, c client.Client, bc *dockerui.Client, src *dockerui.Source, buildCtx llb.State, mod *module, s *spec.Spec, target target) (toolchain, frontendImg *gollb.Image, scan *dependencyScan, err error) {
 	buildPlatform := bc.BuildPlatforms[0]
 	eg, ectx := errgroup.WithContext(ctx)
 	eg.Go(func() error {
@@ -121,7 +121,7 @@ func resolveInputs(ctx context.Context, c client.Client, bc *dockerui.Client, sr
 	})
 	eg.Go(func() error {
 		img, err := resolveFrontendImage(ectx, c, bc, bc.BuildOpts().Opts[keySource], buildPlatform)
-		helper = img
+		frontendImg = img
 		return err
 	})
 	if target.name != targetTest.name {
@@ -134,12 +134,12 @@ func resolveInputs(ctx context.Context, c client.Client, bc *dockerui.Client, sr
 	if err := eg.Wait(); err != nil {
 		return nil, nil, nil, err
 	}
-	return toolchain, helper, scan, nil
+	return toolchain, frontendImg, scan, nil
 }
 
 // baseOptions are the converter's options for every target platform of
 // the build.
-func baseOptions(bc *dockerui.Client, src *dockerui.Source, s *spec.Spec, buildCtx llb.State, mod *module, toolchain, helper *gollb.Image) (gollb.Options, error) {
+func baseOptions(bc *dockerui.Client, src *dockerui.Source, s *spec.Spec, buildCtx llb.State, mod *module, toolchain, frontendImg *gollb.Image) (gollb.Options, error) {
 	opts := bc.BuildOpts().Opts
 	epoch, err := parseEpoch(opts[keySourceDateEpoch])
 	if err != nil {
@@ -149,7 +149,7 @@ func baseOptions(bc *dockerui.Client, src *dockerui.Source, s *spec.Spec, buildC
 		Spec:          s,
 		BuildPlatform: bc.BuildPlatforms[0],
 		Toolchain:     *toolchain,
-		Helper:        helper,
+		Frontend:      frontendImg,
 		Context:       buildCtx,
 		Vendor:        mod.vendor,
 		CacheNS:       bc.CacheIDNamespace,

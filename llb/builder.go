@@ -49,13 +49,13 @@ func (b *builder) moduleDownload() {
 	mods := modFiles(b.opt.Context, b.opt.BuildPlatform)
 	opts := []llb.RunOption{
 		llb.AddMount(srcDir, mods, llb.Readonly),
-		b.helperMount(),
+		b.frontendMount(),
 	}
 	src := b.opt.Spec.Source
 	for _, l := range b.location(cmp.Or(src.Pos("build.private"), src.Pos("build.env.GOPRIVATE"), src.Pos("build.env.GOPROXY"))) {
 		opts = append(opts, l)
 	}
-	args := []string{b.helper, "modules", "-out", modLayerDir}
+	args := []string{b.frontendBin, "modules", "-out", modLayerDir}
 	if b.opt.Spec.Build.CachePrivate {
 		args = append(args, "-keep-private")
 	}

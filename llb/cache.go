@@ -38,9 +38,9 @@ import (
 // frontend images only. The cache import unpacks that layer, never the
 // toolchain image, unless a step that needs it runs.
 
-// helperMount mounts the frontend image where b.helper points.
-func (b *builder) helperMount() llb.RunOption {
-	return llb.AddMount(helperDir, b.opt.Helper.State, llb.Readonly, llb.ContentCache(llb.MountContentCacheOff))
+// frontendMount mounts the frontend image where b.frontendBin points.
+func (b *builder) frontendMount() llb.RunOption {
+	return llb.AddMount(frontendDir, b.opt.Frontend.State, llb.Readonly, llb.ContentCache(llb.MountContentCacheOff))
 }
 
 // compileFlags are the go build flags that change what the compiler
@@ -64,7 +64,7 @@ func (b *builder) dependencies(target ocispecs.Platform, goEnv []string) *llb.St
 	if b.deps != nil || b.modules == nil || len(b.opt.Dependencies) == 0 {
 		return b.deps
 	}
-	args := []string{b.helper, "deps", "-out", buildLayerDir, "-mount", goCache}
+	args := []string{b.frontendBin, "deps", "-out", buildLayerDir, "-mount", goCache}
 	for _, f := range compileFlags(b.opt.Spec) {
 		args = append(args, "-flag", f)
 	}
@@ -77,7 +77,7 @@ func (b *builder) dependencies(target ocispecs.Platform, goEnv []string) *llb.St
 		// Read through (GOCACHEPROG), never written: what this builder
 		// compiled before is copied into the layer instead of compiled.
 		llb.AddMount(goCache, llb.Scratch(), llb.AsPersistentCacheDir(b.cacheID("gocache"), llb.CacheMountShared), llb.Readonly),
-		b.helperMount(),
+		b.frontendMount(),
 	)
 	layer := run.AddMount(buildLayerDir, llb.Scratch())
 	b.deps = &layer
@@ -92,8 +92,8 @@ func (b *builder) seeded(args []string, deps *llb.State) ([]string, []llb.RunOpt
 		return args, nil
 	}
 	off := llb.ContentCache(llb.MountContentCacheOff)
-	opts := []llb.RunOption{b.helperMount(), llb.AddMount(modLayerDir, *b.modules, llb.Readonly, off)}
-	wrap := []string{b.helper, "gobuild", "-modules", modLayerDir}
+	opts := []llb.RunOption{b.frontendMount(), llb.AddMount(modLayerDir, *b.modules, llb.Readonly, off)}
+	wrap := []string{b.frontendBin, "gobuild", "-modules", modLayerDir}
 	if deps != nil {
 		opts = append(opts, llb.AddMount(buildLayerDir, *deps, llb.Readonly, off))
 		wrap = append(wrap, "-cache", buildLayerDir)
@@ -110,10 +110,10 @@ func (b *builder) seeded(args []string, deps *llb.State) ([]string, []llb.RunOpt
 func (b *builder) goBuildRoot() llb.State {
 	s := b.opt.Spec
 	private := len(s.Build.Private) > 0 || s.Build.Env["GOPRIVATE"] != "" || s.Build.Env["GONOPROXY"] != ""
-	if b.helper == "" || s.Build.Cgo || (private && !s.Build.CachePrivate && !b.opt.Vendor) {
+	if b.frontendBin == "" || s.Build.Cgo || (private && !s.Build.CachePrivate && !b.opt.Vendor) {
 		return b.root
 	}
 	run := b.execNoCaches(b.opt.Toolchain.State, "go toolchain layer: GOROOT without tests and docs",
-		[]string{b.helper, "toolchain", "-out", toolchainLayerDir}, nil, b.helperMount())
+		[]string{b.frontendBin, "toolchain", "-out", toolchainLayerDir}, nil, b.frontendMount())
 	return run.AddMount(toolchainLayerDir, llb.Scratch())
 }

@@ -9,8 +9,8 @@ import (
 	digest "github.com/opencontainers/go-digest"
 )
 
-// testHelperBin is where steps find testHelper's binary.
-const testHelperBin = "/go-app/bin/go-app-frontend"
+// testFrontendBin is where steps find testFrontend's binary.
+const testFrontendBin = "/go-app/bin/go-app-frontend"
 
 var testDeps = []string{"fmt", "github.com/prometheus/client_golang/prometheus", "google.golang.org/grpc"}
 
@@ -20,7 +20,7 @@ func TestDependencyLayer(t *testing.T) {
 	_, g := convert(t, opt)
 	depsDgst, op := g.named(t, "[linux/arm64] go build dependencies (3 imports)")
 	e := op.GetExec()
-	want := append([]string{testHelperBin, "deps", "-out", "/go-app-cache/build", "-mount", "/root/.cache/go-build",
+	want := append([]string{testFrontendBin, "deps", "-out", "/go-app-cache/build", "-mount", "/root/.cache/go-build",
 		"-flag", "-trimpath", "-flag", "-tags=netgo,osusergo", "--"}, testDeps...)
 	if !slices.Equal(e.Meta.Args, want) {
 		t.Errorf("args = %q\nwant   %q", e.Meta.Args, want)
@@ -60,7 +60,7 @@ func TestDependencyLayer(t *testing.T) {
 	// go build mounts both layers read-only and seeds its cache mounts.
 	_, build := g.named(t, "[linux/arm64] go build ./cmd/server")
 	be := build.GetExec()
-	if !slices.Equal(be.Meta.Args[:7], []string{testHelperBin, "gobuild", "-modules", "/go-app-cache/mod", "-cache", "/go-app-cache/build", "--"}) {
+	if !slices.Equal(be.Meta.Args[:7], []string{testFrontendBin, "gobuild", "-modules", "/go-app-cache/mod", "-cache", "/go-app-cache/build", "--"}) {
 		t.Errorf("go build args = %q", be.Meta.Args)
 	}
 	for dest, from := range map[string]string{"/go-app-cache/mod": "go mod download", "/go-app-cache/build": g.names[depsDgst]} {
@@ -111,7 +111,7 @@ func TestNoDependencyLayer(t *testing.T) {
 		}
 	}
 	_, build := g.named(t, "[linux/arm64] go build ./cmd/server")
-	if args := build.GetExec().Meta.Args; !slices.Equal(args[:5], []string{testHelperBin, "gobuild", "-modules", "/go-app-cache/mod", "--"}) {
+	if args := build.GetExec().Meta.Args; !slices.Equal(args[:5], []string{testFrontendBin, "gobuild", "-modules", "/go-app-cache/mod", "--"}) {
 		t.Errorf("go build args = %q", args)
 	}
 	// Vendored: neither layer, the go command as it is.
@@ -133,7 +133,7 @@ func TestCachePrivate(t *testing.T) {
 	s.Build.CachePrivate = true
 	_, g := convert(t, testOptions(s, arm64))
 	_, op := g.named(t, "go mod download")
-	if args := op.GetExec().Meta.Args; !slices.Equal(args, []string{testHelperBin, "modules", "-out", "/go-app-cache/mod", "-keep-private"}) {
+	if args := op.GetExec().Meta.Args; !slices.Equal(args, []string{testFrontendBin, "modules", "-out", "/go-app-cache/mod", "-keep-private"}) {
 		t.Errorf("args = %q", args)
 	}
 }
@@ -162,7 +162,7 @@ func TestToolchainLayer(t *testing.T) {
 	}
 	_, op := g.named(t, toolchainLayerName)
 	e := op.GetExec()
-	if !slices.Equal(e.Meta.Args, []string{testHelperBin, "toolchain", "-out", "/go-app-toolchain"}) {
+	if !slices.Equal(e.Meta.Args, []string{testFrontendBin, "toolchain", "-out", "/go-app-toolchain"}) {
 		t.Errorf("args = %q", e.Meta.Args)
 	}
 	if m := mountAt(e, "/go-app-toolchain"); m == nil || m.Input != -1 || m.Output < 0 {
@@ -174,7 +174,7 @@ func TestToolchainLayer(t *testing.T) {
 		t.Errorf("the toolchain layer step runs on %v, want the toolchain image", src)
 	}
 	for _, m := range e.Mounts {
-		if m.Dest != "/" && m.Dest != "/go-app-toolchain" && m.Dest != helperDir {
+		if m.Dest != "/" && m.Dest != "/go-app-toolchain" && m.Dest != frontendDir {
 			t.Errorf("the toolchain layer step mounts %s", m.Dest)
 		}
 	}

@@ -35,11 +35,11 @@ import (
 
 // Paths inside the builder stage.
 const (
-	srcDir     = "/src"
-	outDir     = "/out"
-	goModCache = "/go/pkg/mod"
-	goCache    = "/root/.cache/go-build"
-	helperDir  = "/go-app" // where the frontend image is mounted
+	srcDir      = "/src"
+	outDir      = "/out"
+	goModCache  = "/go/pkg/mod"
+	goCache     = "/root/.cache/go-build"
+	frontendDir = "/go-app" // where the frontend image is mounted
 	// Where the go build steps mount the module layer and the dependency
 	// layer that seed the cache mounts (see cache.go).
 	modLayerDir   = "/go-app-cache/mod"
@@ -73,10 +73,10 @@ type Options struct {
 	Toolchain Image
 	// Base is the runtime base image for the target platform; nil for scratch.
 	Base *Image
-	// Helper is the go-app frontend image, for the build platform. Its
+	// Frontend is the go-app frontend image, for the build platform. Its
 	// binary (the image's entrypoint) writes the runtime files on scratch
 	// and runs the test target's go test.
-	Helper *Image
+	Frontend *Image
 	// Context is the build context (the Go module).
 	Context llb.State
 	// Vendor is true when the module vendors its dependencies
@@ -185,8 +185,8 @@ type builder struct {
 	// layer, or root when they need more than Go (see goBuildRoot).
 	goRoot llb.State
 	env    []string // toolchain image env
-	// helper is the frontend binary's path where steps mount its image.
-	helper string
+	// frontendBin is the frontend binary's path where steps mount its image.
+	frontendBin string
 	// modules is the module layer (nil for a vendored module), deps the
 	// dependency layer of the target platform (nil when there is none).
 	modules, deps *llb.State
@@ -196,9 +196,9 @@ func newBuilder(opt Options) (*builder, error) {
 	b := &builder{opt: opt, root: opt.Toolchain.State, env: imageEnv(opt.Toolchain.Config)}
 	// A vendored module needs the frontend image for nothing but the
 	// toolchain layer, and builds without it.
-	if !opt.Vendor || opt.Helper != nil {
+	if !opt.Vendor || opt.Frontend != nil {
 		var err error
-		if b.helper, err = helperBinary(opt.Helper); err != nil {
+		if b.frontendBin, err = frontendBinary(opt.Frontend); err != nil {
 			return nil, err
 		}
 	}

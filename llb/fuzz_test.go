@@ -118,7 +118,7 @@ func fuzzOptions(s *spec.Spec, data []byte, target ocispecs.Platform, pick uint8
 		Toolchain: Image{Ref: s.Go.Image, State: llb.Image(s.Go.Image), Config: &dockerspec.DockerOCIImage{
 			Config: dockerspec.DockerOCIImageConfig{ImageConfig: ocispecs.ImageConfig{Env: []string{"PATH=/usr/local/go/bin:/usr/bin", "GOPATH=/go"}}},
 		}},
-		Helper: &Image{Ref: "go-app", State: llb.Image("go-app"), Config: &dockerspec.DockerOCIImage{
+		Frontend: &Image{Ref: "go-app", State: llb.Image("go-app"), Config: &dockerspec.DockerOCIImage{
 			Config: dockerspec.DockerOCIImageConfig{ImageConfig: ocispecs.ImageConfig{Entrypoint: []string{"/bin/go-app-frontend"}}},
 		}},
 		Context:   llb.Local("context"),

@@ -121,7 +121,7 @@ func testOptions(s *spec.Spec, target ocispecs.Platform) Options {
 			State:  llb.Image("docker.io/library/golang:1.26@sha256:"+strings.Repeat("a", 64), llb.Platform(amd64)),
 			Config: &dockerspec.DockerOCIImage{Config: dockerspec.DockerOCIImageConfig{ImageConfig: ocispecs.ImageConfig{Env: []string{"PATH=/usr/local/go/bin:/usr/bin", "GOPATH=/go", "GOFLAGS=-mod=vendor"}}}},
 		},
-		Helper:   testHelper(),
+		Frontend: testFrontend(),
 		Context:  buildContext,
 		CacheNS:  "ns",
 		Now:      time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC),
@@ -130,9 +130,9 @@ func testOptions(s *spec.Spec, target ocispecs.Platform) Options {
 	}
 }
 
-// testHelper is a frontend image like the published one: a static binary
+// testFrontend is a frontend image like the published one: a static binary
 // as its entrypoint.
-func testHelper() *Image {
+func testFrontend() *Image {
 	return &Image{
 		Ref:    "goappfrontend/go-app:1",
 		State:  llb.Image("docker.io/goappfrontend/go-app:1@sha256:"+strings.Repeat("b", 64), llb.Platform(amd64)),
@@ -215,7 +215,7 @@ func TestGoBuildStep(t *testing.T) {
 			if op.Platform.Architecture != "amd64" || op.Platform.OS != "linux" {
 				t.Errorf("go build runs on %v, want the build platform linux/amd64", op.Platform)
 			}
-			wantArgs := []string{testHelperBin, "gobuild", "-modules", "/go-app-cache/mod", "--",
+			wantArgs := []string{testFrontendBin, "gobuild", "-modules", "/go-app-cache/mod", "--",
 				"go", "build", "-v", "-trimpath", "-tags=netgo,osusergo", "-buildvcs=false",
 				"-ldflags=-s -w -X main.version=$(id); touch /x", "-o", "/out/server", "./cmd/server"}
 			if !slices.Equal(e.Meta.Args, wantArgs) {
@@ -260,7 +260,7 @@ func TestModuleDownloadDependsOnlyOnModFiles(t *testing.T) {
 	_, g := convert(t, testOptions(testSpec(), arm64))
 	_, op := g.named(t, "go mod download")
 	e := op.GetExec()
-	if !slices.Equal(e.Meta.Args, []string{testHelperBin, "modules", "-out", "/go-app-cache/mod"}) {
+	if !slices.Equal(e.Meta.Args, []string{testFrontendBin, "modules", "-out", "/go-app-cache/mod"}) {
 		t.Fatalf("args = %q", e.Meta.Args)
 	}
 	if m := mountAt(e, "/go-app-cache/mod"); m == nil || m.Output < 0 || m.Input != -1 {
@@ -340,9 +340,9 @@ func TestRuntimeOnScratch(t *testing.T) {
 		t.Errorf("runtime files run on %v, want the pinned toolchain image", root)
 	}
 	hm := mountAt(e, "/go-app")
-	helper := g.input(t, op, hm.Input)
-	if helper.GetSource() == nil || !strings.HasPrefix(helper.GetSource().Identifier, "docker-image://docker.io/goappfrontend/go-app:1@sha256:") || !hm.Readonly {
-		t.Errorf("/go-app is %v (readonly %v), want the pinned frontend image, read-only", helper, hm.Readonly)
+	img := g.input(t, op, hm.Input)
+	if img.GetSource() == nil || !strings.HasPrefix(img.GetSource().Identifier, "docker-image://docker.io/goappfrontend/go-app:1@sha256:") || !hm.Readonly {
+		t.Errorf("/go-app is %v (readonly %v), want the pinned frontend image, read-only", img, hm.Readonly)
 	}
 
 	_, merge := g.named(t, "[linux/arm64] image")
@@ -669,20 +669,20 @@ func TestModuleDownloadPointsAtModuleSource(t *testing.T) {
 
 func TestScratchNeedsTheFrontendImage(t *testing.T) {
 	opt := testOptions(testSpec(), amd64)
-	opt.Helper = nil
+	opt.Frontend = nil
 	if _, err := Convert(opt); err == nil || !strings.Contains(err.Error(), "frontend image") {
-		t.Errorf("Convert without Helper on scratch: err = %v, want an error naming the frontend image", err)
+		t.Errorf("Convert without Frontend on scratch: err = %v, want an error naming the frontend image", err)
 	}
 	// The module download runs the frontend binary on a base image too.
 	opt.Spec.Runtime.Base = "alpine:3.22"
 	opt.Base = &Image{Ref: "alpine:3.22", State: llb.Image("docker.io/library/alpine:3.22"), Config: &dockerspec.DockerOCIImage{}}
 	if _, err := Convert(opt); err == nil || !strings.Contains(err.Error(), "frontend image") {
-		t.Errorf("Convert without Helper on a base image: err = %v, want an error naming the frontend image", err)
+		t.Errorf("Convert without Frontend on a base image: err = %v, want an error naming the frontend image", err)
 	}
 	// A vendored module on a base image runs nothing of the frontend's.
 	opt.Vendor = true
 	if _, err := Convert(opt); err != nil {
-		t.Errorf("Convert without Helper, vendored, on a base image: %v", err)
+		t.Errorf("Convert without Frontend, vendored, on a base image: %v", err)
 	}
 }
 

@@ -40,7 +40,7 @@ func (b *builder) runtimeFiles() (llb.State, error) {
 	if err != nil {
 		return llb.State{}, err
 	}
-	bin, err := helperBinary(b.opt.Helper)
+	bin, err := frontendBinary(b.opt.Frontend)
 	if err != nil {
 		return llb.State{}, err
 	}
@@ -55,20 +55,20 @@ func (b *builder) runtimeFiles() (llb.State, error) {
 		llb.Dir("/"),
 		llb.AddEnv("GOTOOLCHAIN", "local"),
 		llb.Platform(b.opt.BuildPlatform),
-		llb.AddMount(helperDir, b.opt.Helper.State, llb.Readonly),
+		llb.AddMount(frontendDir, b.opt.Frontend.State, llb.Readonly),
 		llb.WithCustomName("runtime files: CA certificates, zoneinfo, passwd, group, /tmp"),
 	)...)
 	return run.AddMount(outDir, llb.Scratch()), nil
 }
 
-// helperBinary is the path of the frontend binary (the frontend image's
+// frontendBinary is the path of the frontend binary (the frontend image's
 // entrypoint) where steps mount the frontend image: its mkrootfs and gotest
 // subcommands do the work no toolchain command does.
-func helperBinary(h *Image) (string, error) {
+func frontendBinary(h *Image) (string, error) {
 	if h == nil || h.Config == nil || len(h.Config.Config.Entrypoint) == 0 || !strings.HasPrefix(h.Config.Config.Entrypoint[0], "/") {
-		return "", errors.New("llb: the frontend image (Options.Helper) with an absolute entrypoint is needed")
+		return "", errors.New("llb: the frontend image (Options.Frontend) with an absolute entrypoint is needed")
 	}
-	return helperDir + h.Config.Config.Entrypoint[0], nil
+	return frontendDir + h.Config.Config.Entrypoint[0], nil
 }
 
 // datedLayer copies a tree into a new layer with every entry dated t, so

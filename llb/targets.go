@@ -78,7 +78,7 @@ const (
 
 // IsTestStep tells whether an exec's arguments are those of the test step.
 func IsTestStep(args []string) bool {
-	return len(args) > 1 && strings.HasPrefix(args[0], helperDir+"/") && args[1] == TestRunner
+	return len(args) > 1 && strings.HasPrefix(args[0], frontendDir+"/") && args[1] == TestRunner
 }
 
 // GoTestArgs is the argument vector of `go test` for the test target:
@@ -141,7 +141,7 @@ func Test(opt Options) (*Result, error) {
 		return nil, errors.New("llb: no spec")
 	}
 	s := opt.Spec
-	bin, err := helperBinary(opt.Helper)
+	bin, err := frontendBinary(opt.Frontend)
 	if err != nil {
 		return nil, err
 	}
@@ -157,7 +157,7 @@ func Test(opt Options) (*Result, error) {
 	name += " " + strings.Join(testPackages(s), " ")
 	opts := []llb.RunOption{
 		llb.AddMount(srcDir, opt.Context, llb.ForceNoOutput),
-		llb.AddMount(helperDir, opt.Helper.State, llb.Readonly),
+		llb.AddMount(frontendDir, opt.Frontend.State, llb.Readonly),
 	}
 	for _, l := range b.section("test") {
 		opts = append(opts, l)

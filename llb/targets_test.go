@@ -250,7 +250,7 @@ func TestTargetsOfSeeds(t *testing.T) {
 		opt := Options{
 			Spec: s, BuildPlatform: amd64, TargetPlatform: arm64,
 			Toolchain: Image{Ref: s.Go.Image, State: llb.Image(s.Go.Image), Config: &dockerspec.DockerOCIImage{}},
-			Helper:    testHelper(),
+			Frontend:  testFrontend(),
 			Context:   llb.Local("context"),
 			SourceMap: llb.NewSourceMap(nil, "go-app.yaml", "YAML", []byte(seed)),
 		}

@@ -84,25 +84,25 @@ func (v *validator) has(path string) bool {
 	return ok
 }
 
-// target is a binary to build with the key path it is declared at.
-type target struct {
+// declared is a binary to build with the key path it is declared at.
+type declared struct {
 	Binary
 	path string // "binaries.1", or "" for main
 }
 
 // key is the key path of a key of the binary: "binaries.1.name", "main".
-func (t target) key(k string) string {
+func (t declared) key(k string) string {
 	return join(t.path, k)
 }
 
-// targets returns main and binaries as targets.
-func (s *Spec) targets() []target {
-	var ts []target
+// declaredBinaries returns main and binaries, each with its key path.
+func (s *Spec) declaredBinaries() []declared {
+	var ts []declared
 	if s.Main != "" {
-		ts = append(ts, target{Binary: Binary{Main: s.Main, Pos: s.Source.Pos("main")}})
+		ts = append(ts, declared{Binary: Binary{Main: s.Main, Pos: s.Source.Pos("main")}})
 	}
 	for i, b := range s.Binaries {
-		ts = append(ts, target{Binary: b, path: "binaries." + strconv.Itoa(i)})
+		ts = append(ts, declared{Binary: b, path: "binaries." + strconv.Itoa(i)})
 	}
 	return ts
 }
@@ -120,9 +120,9 @@ func (v *validator) binaries() {
 		v.add(v.at("binaries"), "binaries lists %d binaries; an image may hold at most %d: build the others into images of their own", len(s.Binaries), MaxBinaries)
 	}
 	var names []string
-	first := map[string]target{}
+	first := map[string]declared{}
 	known := true
-	for _, t := range s.targets() {
+	for _, t := range s.declaredBinaries() {
 		if !v.mainPackage(t) {
 			known = false
 			continue
@@ -162,7 +162,7 @@ func (v *validator) nothingToBuild() {
 
 // mainPackage checks the package of a binary and reports whether it is
 // valid.
-func (v *validator) mainPackage(t target) bool {
+func (v *validator) mainPackage(t declared) bool {
 	at := cmp.Or(v.at(t.key("main")), t.Pos)
 	if t.Main == "" {
 		v.add(at, "%s is required; set it to the package to build, like ./cmd/api", t.key("main"))
@@ -198,7 +198,7 @@ func escapes(p string) bool {
 
 // binaryName checks the name of a binary and returns it, or "" when it is
 // not known before FillDefaults.
-func (v *validator) binaryName(t target) string {
+func (v *validator) binaryName(t declared) string {
 	if t.Name != "" {
 		if len(t.Name) > MaxNameBytes {
 			v.add(v.namePos(t), "%s %q is %d bytes long; file systems allow at most %d bytes in a name", t.key("name"), t.Name, len(t.Name), MaxNameBytes)
@@ -224,13 +224,13 @@ func validFileName(name string) bool {
 }
 
 // namePos is where the name of a binary comes from.
-func (v *validator) namePos(t target) Position {
+func (v *validator) namePos(t declared) Position {
 	return cmp.Or(v.at(t.key("name"), t.key("main")), t.Pos)
 }
 
 // where says where the name of a binary comes from, for a message at
 // position from.
-func (v *validator) where(t target, from Position) string {
+func (v *validator) where(t declared, from Position) string {
 	at := v.namePos(t)
 	switch at.Line {
 	case 0:
