@@ -94,6 +94,12 @@ func reference(root *node, docs *pkgDocs) []byte {
 		b.WriteString("\n")
 	}
 
+	if section := docSection(docs.pkg, "Zero config"); len(section) > 0 {
+		b.WriteString("\n## Zero config\n\n")
+		b.WriteString(section.markdown("yaml"))
+		b.WriteString("\n")
+	}
+
 	b.WriteString(checksIntro)
 	for _, r := range spec.Rules {
 		fmt.Fprintf(&b, "\n### %s\n\n%s.\n", r.Name, mdInline(r.Description))
