@@ -61,7 +61,7 @@ func listTargets(s *spec.Spec, build []ocispecs.Platform) *targets.List {
 	for _, t := range allTargets {
 		tt := targets.Target{Name: t.name, Description: t.description, Default: t.name == targetImage.name}
 		switch t.name {
-		case targetImage.name:
+		case targetImage.name, targetDebug.name:
 			tt.Base = cmp.Or(s.Runtime.Base, spec.DefaultBase)
 		case targetBinaries.name:
 			tt.Base = spec.DefaultBase
@@ -89,13 +89,13 @@ type buildArg struct {
 // buildArgs are the build arguments that change what go-app builds.
 var buildArgs = []buildArg{
 	{"VERSION", "The org.opencontainers.image.version label and {{.Version}} in build.ldflags",
-		[]string{"image", "binaries"}},
+		[]string{"image", "binaries", "debug"}},
 	{"SOURCE_DATE_EPOCH", "Seconds since 1970: creation time and date of every file, and {{.Date}} in build.ldflags, for reproducible builds",
-		[]string{"image", "binaries"}},
+		[]string{"image", "binaries", "debug"}},
 	{"BUILDKIT_CACHE_MOUNT_NS", "Prefix of the ids of the Go cache mounts",
-		[]string{"image", "binaries", "test"}},
+		[]string{"image", "binaries", "test", "debug"}},
 	{"BUILDKIT_MULTI_PLATFORM", "1 returns a multi-platform result even for one platform",
-		[]string{"image", "binaries"}},
+		[]string{"image", "binaries", "debug"}},
 }
 
 // outlineOf is the answer to --call outline for target t: the build

@@ -75,6 +75,10 @@ type Options struct {
 	Toolchain Image
 	// Base is the runtime base image for the target platform; nil for scratch.
 	Base *Image
+	// Debug, when set, is the busybox image (DebugImageRef) for
+	// TargetPlatform: Convert then builds the debug image, the runtime
+	// image plus busybox in DebugDir, on PATH.
+	Debug *Image
 	// Helper is the go-app frontend image, for the build platform. Its
 	// binary (the image's entrypoint) writes the runtime files on scratch
 	// and runs the test target's go test.
