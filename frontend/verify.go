@@ -171,7 +171,7 @@ func atBinary(s *spec.Spec, b spec.Binary, file string, kind elfcheck.Kind) []sp
 		at = append(at, s.Runtime.Files[i].Pos)
 	}
 	if kind == elfcheck.Dynamic {
-		for _, key := range []string{"build.env.GOFLAGS", "build.ldflags", "build.cgo"} {
+		for _, key := range []string{"build.env.GOFLAGS", "build.ldflags", "build.flags", "build.cgo"} {
 			if p := s.Source.Pos(key); p.Line > 0 {
 				at = append(at, p)
 			}

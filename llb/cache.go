@@ -23,8 +23,8 @@ import (
 //     (with Go 1.24 and later through GOCACHEPROG, which copies what the
 //     builder's GOCACHE mount holds already instead of compiling it), keyed
 //     on the module layer, that list, the platform's Go environment and the
-//     flags that change compilation (-trimpath, -tags), never on the source
-//     or the ldflags;
+//     flags that change compilation (-trimpath, -tags, build.flags), never
+//     on the source or the ldflags;
 //   - the toolchain layer: the Go installation of the toolchain image
 //     without its tests and docs, a quarter of its files
 //     (gocache.ExportToolchain), keyed on the toolchain and frontend images.
@@ -45,7 +45,8 @@ func (b *builder) helperMount() llb.RunOption {
 }
 
 // compileFlags are the go build flags that change what the compiler
-// produces for a package: the go build steps and the dependency step share
+// produces for a package: -trimpath, -tags and build.flags (-race,
+// -cover..., -buildmode). The go build steps and the dependency step share
 // them, so that their build cache entries match.
 func compileFlags(s *spec.Spec) []string {
 	var flags []string
@@ -55,7 +56,7 @@ func compileFlags(s *spec.Spec) []string {
 	if tags := s.Build.Tags; len(tags) > 0 {
 		flags = append(flags, "-tags="+strings.Join(tags, ","))
 	}
-	return flags
+	return append(flags, s.Build.Flags...)
 }
 
 // dependencies returns the dependency layer of the target platform, made

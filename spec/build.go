@@ -82,6 +82,7 @@ func (v *validator) build() {
 	if b.Cgo && v.s.onScratch() {
 		v.add(v.at("build.cgo"), "a cgo binary needs a libc, which scratch does not have; set runtime.base to an image with a libc or drop build.cgo")
 	}
+	v.buildFlags()
 	v.buildBytes()
 	v.private()
 	v.ldflags()
@@ -108,11 +109,14 @@ func (v *validator) buildBytes() {
 	for _, p := range b.Private {
 		n += len(p) + 1
 	}
+	for _, f := range b.Flags {
+		n += len(f) + 1
+	}
 	for k, val := range b.Env {
 		n += len(k) + len(val) + 2
 	}
 	if n > MaxBuildBytes {
-		v.add(v.at("build"), "build.ldflags, build.tags, build.private and build.env add up to %s; every go build step carries them, so they may add up to at most %s: make them shorter", byteSize(n), byteSize(MaxBuildBytes))
+		v.add(v.at("build"), "build.ldflags, build.tags, build.flags, build.private and build.env add up to %s; every go build step carries them, so they may add up to at most %s: make them shorter", byteSize(n), byteSize(MaxBuildBytes))
 	}
 }
 

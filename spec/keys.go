@@ -69,6 +69,8 @@ var expectations = map[string]string{
 	"build.private":       `a list of module path patterns, like [example.com/private, "*.corp.example.com"]`,
 	"build.private.*":     "a module path pattern, like example.com/private",
 	"build.tags.*":        "a string, like netgo",
+	"build.flags":         "a list of go build flags, like [-cover, -buildmode=pie]",
+	"build.flags.*":       "a go build flag, like -cover",
 	"build.env":           "a map of names to values, like {GOEXPERIMENT: jsonv2}",
 	"build.env.*":         "a string",
 	"build.strip":         "true or false",

@@ -101,8 +101,8 @@ type Build struct {
 	// target platform's variant; GOTOOLCHAIN, GOROOT and PATH (the
 	// toolchain image's Go builds); GOCACHE, GOMODCACHE and GOCACHEPROG
 	// (go-app's cache mounts); HOME, NETRC and SSH_AUTH_SOCK (the
-	// credentials of --secret id=netrc and --ssh). Ldflags, Tags, Private
-	// and Env add up to at most 64 KiB (MaxBuildBytes).
+	// credentials of --secret id=netrc and --ssh). Ldflags, Tags, Flags,
+	// Private and Env add up to at most 64 KiB (MaxBuildBytes).
 	Env map[string]string `yaml:"env,omitempty" json:"env,omitempty"`
 
 	// Strip passes -ldflags "-s -w" before Ldflags (default true): no symbol
@@ -114,6 +114,16 @@ type Build struct {
 	// Trimpath passes -trimpath (default true), which also makes builds
 	// reproducible.
 	Trimpath *bool `yaml:"trimpath,omitempty" json:"trimpath,omitempty"`
+
+	// Flags are go build flags that go-app does not set itself, each one
+	// item with its value after "=": -cover, -covermode=set|count|atomic,
+	// -coverpkg=PATTERNS, -race (with build.cgo: true, which the race
+	// detector needs) and -buildmode=exe or -buildmode=pie (a PIE binary
+	// needs the dynamic loader: a runtime.base with a libc, not scratch).
+	// They reach every go build step and the step that compiles the
+	// dependencies ahead, so that the dependency layer still matches. The
+	// test target does not get them (see test.flags and test.race).
+	Flags []string `yaml:"flags,omitempty" json:"flags,omitempty"`
 
 	// Cgo sets CGO_ENABLED=1 (default false). A cgo binary needs a C
 	// cross-compiler in the toolchain image and a runtime base with a libc, so
