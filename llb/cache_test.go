@@ -248,3 +248,20 @@ func TestBuildFlagsReachDependencyStep(t *testing.T) {
 		t.Errorf("go build args = %q, want build.flags after -tags", args)
 	}
 }
+
+// TestFIPSReachesDependencyStep checks that GOFIPS140, which changes how
+// crypto compiles, is in the environment of the dependency step as in the
+// go build step's.
+func TestFIPSReachesDependencyStep(t *testing.T) {
+	s := testSpec()
+	s.Build.Env["GOFIPS140"] = "v1.0.0"
+	opt := testOptions(s, arm64)
+	opt.Dependencies = testDeps
+	_, g := convert(t, opt)
+	for _, name := range []string{"[linux/arm64] go build dependencies (3 imports)", "[linux/arm64] go build ./cmd/server"} {
+		_, op := g.named(t, name)
+		if v, _ := envOf(op.GetExec(), "GOFIPS140"); v != "v1.0.0" {
+			t.Errorf("%s: GOFIPS140 = %q, want v1.0.0", name, v)
+		}
+	}
+}

@@ -37,6 +37,9 @@ func envProblem(k, val string) string {
 	if why, ok := pinnedEnv[k]; ok {
 		return why
 	}
+	if problem := goValueProblem(k, val); problem != "" {
+		return problem
+	}
 	if slices.Contains(otherCPUEnv, k) {
 		return "selects the CPU level of an architecture go-app does not build for; remove it"
 	}
@@ -79,6 +82,7 @@ func (v *validator) build() {
 		}
 	}
 	v.envRules("build.env", b.Env)
+	v.fips()
 	if b.Cgo && v.s.onScratch() {
 		v.add(v.at("build.cgo"), "a cgo binary needs a libc, which scratch does not have; set runtime.base to an image with a libc or drop build.cgo")
 	}

@@ -94,7 +94,13 @@ type Build struct {
 	Tags []string `yaml:"tags,omitempty" json:"tags,omitempty"`
 
 	// Env is extra environment for `go mod download`, `go build` and `go test`,
-	// like GOEXPERIMENT, GOFLAGS or GOPROXY.
+	// like GOEXPERIMENT, GOFLAGS or GOPROXY. The compile of the dependencies
+	// ahead gets it too, so that the dependency layer matches.
+	// GOEXPERIMENT is a comma-separated list of experiments, like
+	// jsonv2,greenteagc. GOFIPS140 (latest, a module version like v1.0.0,
+	// inprocess, certified or off) builds in FIPS 140-3 mode: it needs Go
+	// 1.24 or later (an older Go, which would ignore it, is an error), and
+	// every binary is checked to carry it in its build info.
 	// What go-app sets cannot be set here: GOOS, GOARCH and CGO_ENABLED;
 	// the CPU level of every architecture (GOAMD64, GOARM, GOARM64, GO386,
 	// GOPPC64, GORISCV64, GOMIPS64, GOMIPS, GOWASM), which comes from the
