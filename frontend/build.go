@@ -92,6 +92,7 @@ func Build(ctx context.Context, c client.Client) (_ *client.Result, err error) {
 			opt.TargetPlatform = *platform
 		}
 		opt.Dependencies = scan.forPlatform(opt.TargetPlatform)
+		opt.Profiles = scan.profiles()
 		switch target.name {
 		case targetBinaries.name:
 			return buildBinaries(ctx, c, bc, opt, src.SourceMap, marshalOpts)

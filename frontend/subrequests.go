@@ -34,7 +34,14 @@ func handleSubrequest(ctx context.Context, c client.Client, bc *dockerui.Client,
 			if err != nil {
 				return nil, err
 			}
-			return outlineOf(t, loadLenient(src), bc.BuildOpts().Opts, bc.CacheIDNamespace), nil
+			s := loadLenient(src)
+			o := outlineOf(t, s, bc.BuildOpts().Opts, bc.CacheIDNamespace)
+			if t.name != targetTest.name {
+				if note := outlineProfiles(ctx, c, bc, src.SourceMap, s); note != "" {
+					o.Description += ". " + note
+				}
+			}
+			return o, nil
 		},
 		Lint: func(ctx context.Context) (*lint.LintResults, error) {
 			t, err := parseTarget(bc.Target)

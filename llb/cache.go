@@ -59,31 +59,41 @@ func compileFlags(s *spec.Spec) []string {
 	return append(flags, s.Build.Flags...)
 }
 
-// dependencies returns the dependency layer of the target platform, made
-// once per builder (a builder serves one target platform); nil without a
-// module layer or dependencies.
-func (b *builder) dependencies(target ocispecs.Platform, goEnv []string) *llb.State {
-	if b.deps != nil || b.modules == nil || len(b.opt.Dependencies) == 0 {
-		return b.deps
+// dependencies returns the dependency layer of the target platform for
+// the binaries that use the PGO profile at profile in the build context
+// ("" for none), made once per builder (a builder serves one target
+// platform) and profile; nil without a module layer or dependencies.
+func (b *builder) dependencies(target ocispecs.Platform, goEnv []string, profile string) *llb.State {
+	if d, ok := b.deps[profile]; ok || b.modules == nil || len(b.opt.Dependencies) == 0 {
+		return d
 	}
 	args := []string{b.helper, "deps", "-out", layerOut + buildLayerDir, "-mount", goCache}
 	for _, f := range compileFlags(b.opt.Spec) {
 		args = append(args, "-flag", f)
 	}
-	args = append(append(args, "--"), b.opt.Dependencies...)
 	name := fmt.Sprintf("%s go build dependencies (%d imports)", platformName(target), len(b.opt.Dependencies))
-	run := b.execNoCaches(b.goRoot, name, args,
-		mergeEnv(envList(b.opt.Spec.Build.Env), TargetEnv(b.opt.Spec, goEnv)),
+	opts := []llb.RunOption{
 		llb.AddMount(srcDir, modFiles(b.opt.Context, b.opt.BuildPlatform), llb.Readonly),
 		llb.AddMount(goModCache, *b.modules, llb.SourcePath(modLayerDir), llb.ForceNoOutput, llb.ContentCache(llb.MountContentCacheOff)),
 		// Read through (GOCACHEPROG), never written: what this builder
 		// compiled before is copied into the layer instead of compiled.
 		llb.AddMount(goCache, llb.Scratch(), llb.AsPersistentCacheDir(b.cacheID("gocache"), llb.CacheMountShared), llb.Readonly),
 		b.helperMount(),
-	)
+	}
+	if profile != "" {
+		args = append(args, "-flag", "-pgo="+pgoDir+"/"+pgoFile)
+		name += " with " + profile
+		opts = append(opts, llb.AddMount(pgoDir, profileFile(b.opt.Context, profile, b.opt.BuildPlatform), llb.Readonly))
+	}
+	args = append(append(args, "--"), b.opt.Dependencies...)
+	run := b.execNoCaches(b.goRoot, name, args,
+		mergeEnv(envList(b.opt.Spec.Build.Env), TargetEnv(b.opt.Spec, goEnv)), opts...)
 	layer := run.AddMount(layerOut, llb.Scratch())
-	b.deps = &layer
-	return b.deps
+	if b.deps == nil {
+		b.deps = map[string]*llb.State{}
+	}
+	b.deps[profile] = &layer
+	return &layer
 }
 
 // seeded returns the root of a go build step and its argument vector,

@@ -93,6 +93,11 @@ type Options struct {
 	// internal/imports): compiled ahead in a layer keyed on go.mod and
 	// go.sum, not on the source (see cache.go). Empty: no such step.
 	Dependencies []string
+	// Profiles maps the name of each binary whose main package has a PGO
+	// profile, a default.pgo that go build uses with -pgo=auto, to its
+	// path in the build context ("cmd/server/default.pgo"). Its
+	// dependencies are compiled ahead with that profile (see pgo.go).
+	Profiles map[string]string
 	// CacheNS namespaces cache mount ids (BUILDKIT_CACHE_MOUNT_NS).
 	CacheNS string
 	// SourceMap, when set, makes ops point back at spec lines.
@@ -194,9 +199,11 @@ type builder struct {
 	env    []string // toolchain image env
 	// helper is the frontend binary's path where steps mount its image.
 	helper string
-	// modules is the module layer (nil for a vendored module), deps the
-	// dependency layer of the target platform (nil when there is none).
-	modules, deps *llb.State
+	// modules is the module layer (nil for a vendored module).
+	modules *llb.State
+	// deps are the dependency layers of the target platform, one for each
+	// PGO profile in use ("" for none).
+	deps map[string]*llb.State
 }
 
 func newBuilder(opt Options) (*builder, error) {
