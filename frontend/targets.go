@@ -118,6 +118,9 @@ func buildImage(ctx context.Context, c client.Client, bc *dockerui.Client, opt g
 	if err := verifyBinaries(ctx, ref, s, sm, res.Binaries, opt.TargetPlatform); err != nil {
 		return nil, err
 	}
+	if err := verifyCapabilities(ctx, ref, s, sm, res.Binaries); err != nil {
+		return nil, err
+	}
 	br := &dockerui.BuildResult{Reference: ref, Image: res.Image, Epoch: opt.Epoch}
 	if opt.Base != nil {
 		br.BaseImage = opt.Base.Config

@@ -173,7 +173,10 @@ func Convert(opt Options) (*Result, error) {
 	bins := make(map[string]string, len(opt.Spec.Binaries))
 	outs := make([]binaryOut, 0, len(opt.Spec.Binaries))
 	for _, bin := range opt.Spec.Binaries {
-		st := b.compile(bin, target, goEnv)
+		st, err := b.withCapabilities(b.compile(bin, target, goEnv), bin, target)
+		if err != nil {
+			return nil, err
+		}
 		outs = append(outs, binaryOut{name: bin.Name, state: st})
 		bins[bin.Name] = spec.DefaultBinaryDir + "/" + bin.Name
 	}

@@ -88,6 +88,9 @@
 //	  workdir: /
 //	  # The binary the image runs (default: the first one).
 //	  entrypoint: server
+//	  # File capabilities of the entrypoint binary (setcap ...=+ep), like
+//	  # binding a port below 1024 as a user other than root.
+//	  capabilities: [cap_net_bind_service]
 //	  # Default arguments of the entrypoint.
 //	  args: [--listen, ":8080"]
 //	  # Environment of the image.

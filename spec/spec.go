@@ -182,6 +182,16 @@ type Runtime struct {
 	// Default: the first binary.
 	Entrypoint string `yaml:"entrypoint,omitempty" json:"entrypoint,omitempty"`
 
+	// Capabilities are Linux file capabilities of the entrypoint binary,
+	// like [cap_net_bind_service] for a server that runs as a user other
+	// than root and listens on a port below 1024. They are written as the
+	// security.capability extended attribute of the binary in the image's
+	// layer, permitted and effective, as `setcap cap_net_bind_service=+ep`
+	// does; the container must allow them (Docker's default capability
+	// set has cap_net_bind_service). The binaries target and the other
+	// binaries get none.
+	Capabilities []string `yaml:"capabilities,omitempty" json:"capabilities,omitempty"`
+
 	// Args are the default arguments of the entrypoint (the image's Cmd).
 	Args []string `yaml:"args,omitempty" json:"args,omitempty"`
 
