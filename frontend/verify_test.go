@@ -155,7 +155,7 @@ func sourceLines(err error) []int {
 
 func TestVerifyBinaries(t *testing.T) {
 	bins := elftest.Binaries(t)
-	arm64, amd64, pie, fips := bins["arm64"], bins["amd64"], bins["pie"], bins["fips"]
+	arm64, amd64, pie := bins["arm64"], bins["amd64"], bins["pie"]
 	multi := "# syntax=x\nbinaries:\n  - name: api\n    main: ./cmd/api\n  - name: worker\n    main: ./cmd/worker\n"
 	for _, tc := range []struct {
 		name   string
@@ -208,20 +208,6 @@ func TestVerifyBinaries(t *testing.T) {
 			files:  map[string][]byte{"/usr/local/bin/api": pie},
 			want:   `binary /usr/local/bin/api needs the interpreter /lib64/ld-linux-x86-64.so.2, which runtime.base alpine:3.22 does not have`,
 			lines:  []int{2},
-		},
-		{
-			name:   "FIPS 140-3 mode in the build info",
-			yaml:   "# syntax=x\nmain: ./cmd/api\nbuild:\n  env:\n    GOFIPS140: latest\n",
-			target: "amd64",
-			files:  map[string][]byte{"/usr/local/bin/api": fips},
-		},
-		{
-			name:   "FIPS 140-3 mode missing",
-			yaml:   "# syntax=x\nmain: ./cmd/api\ngo:\n  image: example.com/go:1.23\nbuild:\n  env:\n    GOFIPS140: latest\n",
-			target: "amd64",
-			files:  map[string][]byte{"/usr/local/bin/api": amd64},
-			want:   `binary /usr/local/bin/api was built without FIPS 140-3 mode: its build info has no GOFIPS140 setting, though build.env.GOFIPS140 is latest; its Go, go1.`,
-			lines:  []int{2, 7, 4},
 		},
 		{
 			name:   "not executable",

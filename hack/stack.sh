@@ -644,6 +644,7 @@ busybox_image() {
 			[ "$applet" = busybox ] || ln "$ctx/rootfs-$arch/bin/busybox" "$ctx/rootfs-$arch/bin/$applet"
 		done
 	done
+	# shellcheck disable=SC2016 # ${TARGETARCH} is the Dockerfile's
 	printf 'FROM scratch\nARG TARGETARCH\nCOPY rootfs-${TARGETARCH}/ /\nCMD ["sh"]\n' >"$ctx/Dockerfile"
 	"$BUILDCTL" --addr "$BUILDKIT_ADDR" build --progress plain \
 		--frontend dockerfile.v0 --local context="$ctx" --local dockerfile="$ctx" \
