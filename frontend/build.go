@@ -92,8 +92,12 @@ func Build(ctx context.Context, c client.Client) (_ *client.Result, err error) {
 			opt.TargetPlatform = *platform
 		}
 		opt.Dependencies = scan.forPlatform(opt.TargetPlatform)
-		if target.name == targetBinaries.name {
+		opt.Profiles = scan.profiles()
+		switch target.name {
+		case targetBinaries.name:
 			return buildBinaries(ctx, c, bc, opt, src.SourceMap, marshalOpts)
+		case targetDebug.name:
+			return buildDebug(ctx, c, bc, opt, src.SourceMap, marshalOpts)
 		}
 		return buildImage(ctx, c, bc, opt, src.SourceMap, marshalOpts)
 	}))

@@ -3,6 +3,7 @@ package frontend
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"io/fs"
 	"os"
@@ -43,19 +44,32 @@ func newDependencyScan(ctx context.Context, c client.Client, buildCtx llb.State,
 	if modPath == "" {
 		return nil
 	}
-	def, err := buildCtx.Marshal(ctx)
+	fsys, err := solveContext(ctx, c, buildCtx)
 	if err != nil {
 		return nil
+	}
+	return &dependencyScan{fsys: fsys, modPath: modPath, spec: s}
+}
+
+// solveContext solves the build context and returns it as a file system
+// read through the gateway.
+func solveContext(ctx context.Context, c client.Client, buildCtx llb.State) (*refFS, error) {
+	def, err := buildCtx.Marshal(ctx)
+	if err != nil {
+		return nil, err
 	}
 	res, err := c.Solve(ctx, client.SolveRequest{Definition: def.ToPB()})
 	if err != nil {
-		return nil
+		return nil, err
 	}
 	ref, err := res.SingleRef()
-	if err != nil || ref == nil {
-		return nil
+	if err != nil {
+		return nil, err
 	}
-	return &dependencyScan{fsys: &refFS{ctx: ctx, ref: ref, files: map[string][]byte{}, dirs: map[string][]fs.DirEntry{}, stats: map[string]fs.FileInfo{}}, modPath: modPath, spec: s}
+	if ref == nil {
+		return nil, errors.New("the build context is empty")
+	}
+	return &refFS{ctx: ctx, ref: ref, files: map[string][]byte{}, dirs: map[string][]fs.DirEntry{}, stats: map[string]fs.FileInfo{}}, nil
 }
 
 // forPlatform returns the dependencies of the binaries on p.

@@ -34,7 +34,14 @@ func handleSubrequest(ctx context.Context, c client.Client, bc *dockerui.Client,
 			if err != nil {
 				return nil, err
 			}
-			return outlineOf(t, loadLenient(src), bc.BuildOpts().Opts, bc.CacheIDNamespace), nil
+			s := loadLenient(src)
+			o := outlineOf(t, s, bc.BuildOpts().Opts, bc.CacheIDNamespace)
+			if t.name != targetTest.name {
+				if note := outlineProfiles(ctx, c, bc, src.SourceMap, s); note != "" {
+					o.Description += ". " + note
+				}
+			}
+			return o, nil
 		},
 		Lint: func(ctx context.Context) (*lint.LintResults, error) {
 			t, err := parseTarget(bc.Target)
@@ -61,7 +68,7 @@ func listTargets(s *spec.Spec, build []ocispecs.Platform) *targets.List {
 	for _, t := range allTargets {
 		tt := targets.Target{Name: t.name, Description: t.description, Default: t.name == targetImage.name}
 		switch t.name {
-		case targetImage.name:
+		case targetImage.name, targetDebug.name:
 			tt.Base = cmp.Or(s.Runtime.Base, spec.DefaultBase)
 		case targetBinaries.name:
 			tt.Base = spec.DefaultBase
@@ -89,13 +96,13 @@ type buildArg struct {
 // buildArgs are the build arguments that change what go-app builds.
 var buildArgs = []buildArg{
 	{"VERSION", "The org.opencontainers.image.version label and {{.Version}} in build.ldflags",
-		[]string{"image", "binaries"}},
+		[]string{"image", "binaries", "debug"}},
 	{"SOURCE_DATE_EPOCH", "Seconds since 1970: creation time and date of every file, and {{.Date}} in build.ldflags, for reproducible builds",
-		[]string{"image", "binaries"}},
+		[]string{"image", "binaries", "debug"}},
 	{"BUILDKIT_CACHE_MOUNT_NS", "Prefix of the ids of the Go cache mounts",
-		[]string{"image", "binaries", "test"}},
+		[]string{"image", "binaries", "test", "debug"}},
 	{"BUILDKIT_MULTI_PLATFORM", "1 returns a multi-platform result even for one platform",
-		[]string{"image", "binaries"}},
+		[]string{"image", "binaries", "debug"}},
 }
 
 // outlineOf is the answer to --call outline for target t: the build

@@ -20,7 +20,7 @@ func TestListTargets(t *testing.T) {
 	data := []byte("# syntax=x\nmain: ./cmd/a\ngo:\n  image: golang:1.26\nruntime:\n  base: alpine:3\ntest:\n  race: true\n")
 	s, _ := spec.Load("go-app.yaml", data)
 	l := listTargets(s, []ocispecs.Platform{{OS: "linux", Architecture: "arm64"}})
-	if len(l.Targets) != 3 || len(l.Sources) != 1 || !bytes.Equal(l.Sources[0], data) {
+	if len(l.Targets) != 4 || len(l.Sources) != 1 || !bytes.Equal(l.Sources[0], data) {
 		t.Fatalf("list = %+v", l)
 	}
 	want := []struct {
@@ -31,6 +31,7 @@ func TestListTargets(t *testing.T) {
 		{"image", "alpine:3", "", true, 5},
 		{"binaries", "scratch", "", false, 2},
 		{"test", "golang:1.26", "linux/arm64", false, 7},
+		{"debug", "alpine:3", "", false, 5},
 	}
 	for i, w := range want {
 		tt := l.Targets[i]
@@ -50,14 +51,14 @@ func TestListTargets(t *testing.T) {
 	if err := targets.PrintTargets(res.Metadata["result.json"], &out); err != nil {
 		t.Fatal(err)
 	}
-	for _, w := range []string{"image (default)", "binaries ", "test "} {
+	for _, w := range []string{"image (default)", "binaries ", "test ", "debug "} {
 		if !strings.Contains(out.String(), w) {
 			t.Errorf("printed targets lack %q:\n%s", w, out.String())
 		}
 	}
 	// A spec with problems is listed as far as it goes.
 	s, _ = spec.Load("go-app.yaml", []byte("mian: x\n"))
-	if l := listTargets(s, nil); len(l.Targets) != 3 || l.Targets[0].Base != "scratch" || l.Targets[2].Location != nil {
+	if l := listTargets(s, nil); len(l.Targets) != 4 || l.Targets[0].Base != "scratch" || l.Targets[2].Location != nil {
 		t.Errorf("list of a bad spec = %+v", l)
 	}
 }

@@ -45,7 +45,10 @@ var (
 	targetTest = target{"test",
 		"go test, once, on the build platform; the result holds test.log",
 		[]string{"test"}}
-	allTargets = []target{targetImage, targetBinaries, targetTest}
+	targetDebug = target{"debug",
+		"The runtime image plus a static busybox shell and core utilities in " + gollb.DebugDir + ", on PATH; same user and entrypoint",
+		[]string{"runtime", "main", "binaries"}}
+	allTargets = []target{targetImage, targetBinaries, targetTest, targetDebug}
 )
 
 // parseTarget returns the target --target names; "" is the image.
@@ -115,11 +118,25 @@ func buildImage(ctx context.Context, c client.Client, bc *dockerui.Client, opt g
 	if err := verifyBinaries(ctx, ref, s, sm, res.Binaries, opt.TargetPlatform); err != nil {
 		return nil, err
 	}
+	if err := verifyCapabilities(ctx, ref, s, sm, res.Binaries); err != nil {
+		return nil, err
+	}
 	br := &dockerui.BuildResult{Reference: ref, Image: res.Image, Epoch: opt.Epoch}
 	if opt.Base != nil {
 		br.BaseImage = opt.Base.Config
 	}
 	return br, nil
+}
+
+// buildDebug builds the debug target of one platform: the image target
+// with busybox (gollb.DebugImageRef, resolved for the platform) added.
+func buildDebug(ctx context.Context, c client.Client, bc *dockerui.Client, opt gollb.Options, sm *llb.SourceMap, marshalOpts []llb.ConstraintsOpt) (*dockerui.BuildResult, error) {
+	img, err := resolveImage(ctx, c, bc, gollb.DebugImageRef, opt.TargetPlatform, "debug shell")
+	if err != nil {
+		return nil, errors.Wrapf(err, "debug shell image %s (the debug target's busybox; a --build-context %s=docker-image://... replaces it)", gollb.DebugImageRef, gollb.DebugImageRef)
+	}
+	opt.Debug = img
+	return buildImage(ctx, c, bc, opt, sm, marshalOpts)
 }
 
 // buildBinaries builds the binaries target of one platform. Binaries for

@@ -17,14 +17,14 @@ import (
 )
 
 func TestParseTarget(t *testing.T) {
-	for name, want := range map[string]string{"": "image", "image": "image", "binaries": "binaries", "test": "test"} {
+	for name, want := range map[string]string{"": "image", "image": "image", "binaries": "binaries", "test": "test", "debug": "debug"} {
 		got, err := parseTarget(name)
 		if err != nil || got.name != want {
 			t.Errorf("parseTarget(%q) = %q, %v; want %q", name, got.name, err, want)
 		}
 	}
 	_, err := parseTarget("build")
-	if err == nil || !strings.Contains(err.Error(), `unknown target "build"`) || !strings.Contains(err.Error(), "image, binaries, test") {
+	if err == nil || !strings.Contains(err.Error(), `unknown target "build"`) || !strings.Contains(err.Error(), "image, binaries, test, debug") {
 		t.Errorf("unknown target: %v, want an error naming it and listing the targets", err)
 	}
 }

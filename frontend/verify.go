@@ -109,11 +109,17 @@ func verifyBinaries(ctx context.Context, ref client.Reference, s *spec.Spec, sm 
 			return fail(&elfcheck.Problem{Kind: elfcheck.NotExecutable, Msg: fmt.Sprintf(
 				"binary %s is not executable (mode %04o): the image would fail with \"permission denied\"", file, mode.Perm())})
 		}
-		exe, err := elfcheck.Check(newRefReader(ctx, ref, file), file, target, static)
+		rr := newRefReader(ctx, ref, file)
+		exe, err := elfcheck.Check(rr, file, target, static)
 		if be := (*elfcheck.Problem)(nil); errors.As(err, &be) {
 			return fail(be)
 		} else if err != nil {
 			return err
+		}
+		if msg, err := fipsProblem(rr, s, file); err != nil {
+			return err
+		} else if msg != "" {
+			return withSpecSource(errors.New(msg), sm, b.Pos, s.Source.Pos("build.env.GOFIPS140"), s.Source.Pos("go.image"), s.Source.Pos("go.version"))
 		}
 		if exe.Interp == "" || static {
 			continue
@@ -171,7 +177,7 @@ func atBinary(s *spec.Spec, b spec.Binary, file string, kind elfcheck.Kind) []sp
 		at = append(at, s.Runtime.Files[i].Pos)
 	}
 	if kind == elfcheck.Dynamic {
-		for _, key := range []string{"build.env.GOFLAGS", "build.ldflags", "build.cgo"} {
+		for _, key := range []string{"build.env.GOFLAGS", "build.ldflags", "build.flags", "build.cgo"} {
 			if p := s.Source.Pos(key); p.Line > 0 {
 				at = append(at, p)
 			}

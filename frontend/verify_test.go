@@ -28,10 +28,12 @@ type fakeRef struct {
 	client.Reference
 	files map[string][]byte
 	modes map[string]os.FileMode
-	err   error // of Evaluate: the solve failed
-	mu    sync.Mutex
-	calls int
-	bytes int
+	// xattrs are the extended attributes of files.
+	xattrs map[string]map[string][]byte
+	err    error // of Evaluate: the solve failed
+	mu     sync.Mutex
+	calls  int
+	bytes  int
 }
 
 func (r *fakeRef) Evaluate(context.Context) error { return r.err }
@@ -61,7 +63,7 @@ func (r *fakeRef) StatFile(_ context.Context, req client.StatRequest) (*fstypes.
 	if !ok {
 		mode = 0o755
 	}
-	return &fstypes.Stat{Path: req.Path, Mode: uint32(mode), Size: int64(len(b))}, nil
+	return &fstypes.Stat{Path: req.Path, Mode: uint32(mode), Size: int64(len(b)), Xattrs: r.xattrs[req.Path]}, nil
 }
 
 func TestRefReaderReadsOnlyHeaders(t *testing.T) {

@@ -49,6 +49,8 @@ BUILDKIT_DIR=$TOOLS_CACHE/buildkit-$BUILDKIT_VERSION
 BUILDX_DIR=$TOOLS_CACHE/buildx-$BUILDX_VERSION
 REGISTRY_DIR=$TOOLS_CACHE/registry-$REGISTRY_VERSION
 BUSYBOX_DIR=$TOOLS_CACHE/busybox-static
+# The tag of llb.DebugImageRef.
+BUSYBOX_TAG=1.37.0-musl
 BUILDKITD=$BUILDKIT_DIR/buildkitd
 BUILDCTL=$BUILDKIT_DIR/buildctl
 BUILDX=$BUILDX_DIR/buildx
@@ -210,6 +212,7 @@ cmd_up() {
 	wait_tool buildkit "$BUILDKIT_VERSION"
 	start_buildkitd
 	toolchain_image
+	busybox_image
 	frontend_image
 	wait_tool buildx "$BUILDX_VERSION"
 	ensure_builder

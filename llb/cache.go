@@ -21,9 +21,10 @@ import (
 //     compiles the packages the main module imports from elsewhere
 //     (Options.Dependencies) into an empty build cache with the network off
 //     (with Go 1.24 and later through GOCACHEPROG, which copies what the
-//     builder's GOCACHE mount holds already instead of compiling it), keyed on the module layer, that list, the platform's Go
-//     environment and the flags that change compilation (-trimpath, -tags),
-//     never on the source or the ldflags;
+//     builder's GOCACHE mount holds already instead of compiling it), keyed
+//     on the module layer, that list, the platform's Go environment and the
+//     flags that change compilation (-trimpath, -tags, build.flags), never
+//     on the source or the ldflags;
 //   - every go build step mounts both read-only and, before the go command
 //     runs, copies what the cache mounts lack into them (the frontend
 //     binary's `gobuild`; one stat when they are seeded already).
@@ -44,7 +45,8 @@ func (b *builder) frontendMount() llb.RunOption {
 }
 
 // compileFlags are the go build flags that change what the compiler
-// produces for a package: the go build steps and the dependency step share
+// produces for a package: -trimpath, -tags and build.flags (-race,
+// -cover..., -buildmode). The go build steps and the dependency step share
 // them, so that their build cache entries match.
 func compileFlags(s *spec.Spec) []string {
 	var flags []string
@@ -54,34 +56,44 @@ func compileFlags(s *spec.Spec) []string {
 	if tags := s.Build.Tags; len(tags) > 0 {
 		flags = append(flags, "-tags="+strings.Join(tags, ","))
 	}
-	return flags
+	return append(flags, s.Build.Flags...)
 }
 
-// dependencies returns the dependency layer of the target platform, made
-// once per builder (a builder serves one target platform); nil without a
-// module layer or dependencies.
-func (b *builder) dependencies(target ocispecs.Platform, goEnv []string) *llb.State {
-	if b.deps != nil || b.modules == nil || len(b.opt.Dependencies) == 0 {
-		return b.deps
+// dependencies returns the dependency layer of the target platform for
+// the binaries that use the PGO profile at profile in the build context
+// ("" for none), made once per builder (a builder serves one target
+// platform) and profile; nil without a module layer or dependencies.
+func (b *builder) dependencies(target ocispecs.Platform, goEnv []string, profile string) *llb.State {
+	if d, ok := b.deps[profile]; ok || b.modules == nil || len(b.opt.Dependencies) == 0 {
+		return d
 	}
 	args := []string{b.frontendBin, "deps", "-out", buildLayerDir, "-mount", goCache}
 	for _, f := range compileFlags(b.opt.Spec) {
 		args = append(args, "-flag", f)
 	}
-	args = append(append(args, "--"), b.opt.Dependencies...)
 	name := fmt.Sprintf("%s go build dependencies (%d imports)", platformName(target), len(b.opt.Dependencies))
-	run := b.execNoCaches(b.goRoot, name, args,
-		mergeEnv(envList(b.opt.Spec.Build.Env), TargetEnv(b.opt.Spec, goEnv)),
+	opts := []llb.RunOption{
 		llb.AddMount(srcDir, modFiles(b.opt.Context, b.opt.BuildPlatform), llb.Readonly),
 		llb.AddMount(goModCache, *b.modules, llb.ForceNoOutput, llb.ContentCache(llb.MountContentCacheOff)),
 		// Read through (GOCACHEPROG), never written: what this builder
 		// compiled before is copied into the layer instead of compiled.
 		llb.AddMount(goCache, llb.Scratch(), llb.AsPersistentCacheDir(b.cacheID("gocache"), llb.CacheMountShared), llb.Readonly),
 		b.frontendMount(),
-	)
+	}
+	if profile != "" {
+		args = append(args, "-flag", "-pgo="+pgoDir+"/"+pgoFile)
+		name += " with " + profile
+		opts = append(opts, llb.AddMount(pgoDir, profileFile(b.opt.Context, profile, b.opt.BuildPlatform), llb.Readonly))
+	}
+	args = append(append(args, "--"), b.opt.Dependencies...)
+	run := b.execNoCaches(b.goRoot, name, args,
+		mergeEnv(envList(b.opt.Spec.Build.Env), TargetEnv(b.opt.Spec, goEnv)), opts...)
 	layer := run.AddMount(buildLayerDir, llb.Scratch())
-	b.deps = &layer
-	return b.deps
+	if b.deps == nil {
+		b.deps = map[string]*llb.State{}
+	}
+	b.deps[profile] = &layer
+	return &layer
 }
 
 // seeded wraps a go build step's argument vector so that the frontend

@@ -205,3 +205,43 @@ func TestToolchainLayer(t *testing.T) {
 		}
 	}
 }
+
+// TestBuildFlagsReachDependencyStep checks that build.flags go to the go
+// build step and to the dependency step alike, after -trimpath and -tags,
+// so that the dependency layer holds what go build looks up.
+func TestBuildFlagsReachDependencyStep(t *testing.T) {
+	s := testSpec()
+	s.Build.Cgo = true
+	s.Build.Flags = []string{"-race", "-covermode=atomic"}
+	opt := testOptions(s, arm64)
+	opt.Dependencies = testDeps
+	_, g := convert(t, opt)
+	_, deps := g.named(t, "[linux/arm64] go build dependencies (3 imports)")
+	want := []string{"-flag", "-trimpath", "-flag", "-tags=netgo,osusergo", "-flag", "-race", "-flag", "-covermode=atomic", "--"}
+	if args := deps.GetExec().Meta.Args; !slices.Equal(args[6:15], want) {
+		t.Errorf("dependency step args = %q, want %q after -mount", args, want)
+	}
+	_, build := g.named(t, "[linux/arm64] go build ./cmd/server")
+	args := build.GetExec().Meta.Args
+	i := slices.Index(args, "build")
+	if i < 0 || !slices.Equal(args[i+1:i+6], []string{"-v", "-trimpath", "-tags=netgo,osusergo", "-race", "-covermode=atomic"}) {
+		t.Errorf("go build args = %q, want build.flags after -tags", args)
+	}
+}
+
+// TestFIPSReachesDependencyStep checks that GOFIPS140, which changes how
+// crypto compiles, is in the environment of the dependency step as in the
+// go build step's.
+func TestFIPSReachesDependencyStep(t *testing.T) {
+	s := testSpec()
+	s.Build.Env["GOFIPS140"] = "v1.0.0"
+	opt := testOptions(s, arm64)
+	opt.Dependencies = testDeps
+	_, g := convert(t, opt)
+	for _, name := range []string{"[linux/arm64] go build dependencies (3 imports)", "[linux/arm64] go build ./cmd/server"} {
+		_, op := g.named(t, name)
+		if v, _ := envOf(op.GetExec(), "GOFIPS140"); v != "v1.0.0" {
+			t.Errorf("%s: GOFIPS140 = %q, want v1.0.0", name, v)
+		}
+	}
+}

@@ -73,6 +73,10 @@ type Options struct {
 	Toolchain Image
 	// Base is the runtime base image for the target platform; nil for scratch.
 	Base *Image
+	// Debug, when set, is the busybox image (DebugImageRef) for
+	// TargetPlatform: Convert then builds the debug image, the runtime
+	// image plus busybox in DebugDir, on PATH.
+	Debug *Image
 	// Frontend is the go-app frontend image, for the build platform. Its
 	// binary (the image's entrypoint) writes the runtime files on scratch
 	// and runs the test target's go test.
@@ -87,6 +91,11 @@ type Options struct {
 	// internal/imports): compiled ahead in a layer keyed on go.mod and
 	// go.sum, not on the source (see cache.go). Empty: no such step.
 	Dependencies []string
+	// Profiles maps the name of each binary whose main package has a PGO
+	// profile, a default.pgo that go build uses with -pgo=auto, to its
+	// path in the build context ("cmd/server/default.pgo"). Its
+	// dependencies are compiled ahead with that profile (see pgo.go).
+	Profiles map[string]string
 	// CacheNS namespaces cache mount ids (BUILDKIT_CACHE_MOUNT_NS).
 	CacheNS string
 	// SourceMap, when set, makes ops point back at spec lines.
@@ -162,7 +171,10 @@ func Convert(opt Options) (*Result, error) {
 	bins := make(map[string]string, len(opt.Spec.Binaries))
 	outs := make([]binaryOut, 0, len(opt.Spec.Binaries))
 	for _, bin := range opt.Spec.Binaries {
-		st := b.compile(bin, target, goEnv)
+		st, err := b.withCapabilities(b.compile(bin, target, goEnv), bin, target)
+		if err != nil {
+			return nil, err
+		}
 		outs = append(outs, binaryOut{name: bin.Name, state: st})
 		bins[bin.Name] = spec.DefaultBinaryDir + "/" + bin.Name
 	}
@@ -187,9 +199,11 @@ type builder struct {
 	env    []string // toolchain image env
 	// frontendBin is the frontend binary's path where steps mount its image.
 	frontendBin string
-	// modules is the module layer (nil for a vendored module), deps the
-	// dependency layer of the target platform (nil when there is none).
-	modules, deps *llb.State
+	// modules is the module layer (nil for a vendored module).
+	modules *llb.State
+	// deps are the dependency layers of the target platform, one for each
+	// PGO profile in use ("" for none).
+	deps map[string]*llb.State
 }
 
 func newBuilder(opt Options) (*builder, error) {

@@ -34,6 +34,9 @@ func imageConfig(opt Options, target ocispecs.Platform) (*dockerspec.DockerOCIIm
 	}
 	// On a base image its own PATH wins over the default one.
 	img.Config.Env = mergeEnv(defaults, img.Config.Env, envList(s.Runtime.Env))
+	if opt.Debug != nil {
+		img.Config.Env = debugPATH(img.Config.Env)
+	}
 
 	img.Config.Entrypoint = []string{spec.DefaultBinaryDir + "/" + s.Runtime.Entrypoint}
 	img.Config.Cmd = append([]string(nil), s.Runtime.Args...)

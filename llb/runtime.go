@@ -81,9 +81,9 @@ func datedLayer(tree llb.State, t time.Time, name string, opts ...llb.Constraint
 }
 
 // assemble builds the runtime root filesystem: the base (scratch plus the
-// runtime files, or the base image) and one layer with the binaries and the
-// spec's extra files. Merge keeps them separate layers, so a code change
-// re-exports only the binaries.
+// runtime files, or the base image), for the debug image the busybox layer,
+// and one layer with the binaries and the spec's extra files. Merge keeps
+// them separate layers, so a code change re-exports only the binaries.
 func assemble(opt Options, b *builder, target ocispecs.Platform, outs []binaryOut) (llb.State, error) {
 	t := filesTime(opt)
 	plat := platformName(target)
@@ -108,13 +108,18 @@ func assemble(opt Options, b *builder, target ocispecs.Platform, outs []binaryOu
 	tree := llb.Scratch().File(actions, llb.WithCustomName(plat+" collect binaries"))
 	top := datedLayer(tree, t, plat+" binaries layer")
 
-	base := opt.Base
-	if base != nil {
-		return llb.Merge([]llb.State{base.State, top}, llb.WithCustomName(plat+" image on "+base.Ref)), nil
+	layers := []llb.State{top}
+	name := plat + " image"
+	if opt.Debug != nil {
+		layers = []llb.State{debugLayer(opt.Debug, target, t), top}
+		name = plat + " debug image"
+	}
+	if base := opt.Base; base != nil {
+		return llb.Merge(append([]llb.State{base.State}, layers...), llb.WithCustomName(name+" on "+base.Ref)), nil
 	}
 	files, err := b.runtimeFiles()
 	if err != nil {
 		return llb.State{}, err
 	}
-	return llb.Merge([]llb.State{datedLayer(files, t, "runtime files layer", llb.Platform(b.opt.BuildPlatform)), top}, llb.WithCustomName(plat+" image")), nil
+	return llb.Merge(append([]llb.State{datedLayer(files, t, "runtime files layer", llb.Platform(b.opt.BuildPlatform))}, layers...), llb.WithCustomName(name)), nil
 }

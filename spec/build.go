@@ -37,6 +37,9 @@ func envProblem(k, val string) string {
 	if why, ok := pinnedEnv[k]; ok {
 		return why
 	}
+	if problem := goValueProblem(k, val); problem != "" {
+		return problem
+	}
 	if slices.Contains(otherCPUEnv, k) {
 		return "selects the CPU level of an architecture go-app does not build for; remove it"
 	}
@@ -79,9 +82,11 @@ func (v *validator) build() {
 		}
 	}
 	v.envRules("build.env", b.Env)
+	v.fips()
 	if b.Cgo && v.s.onScratch() {
 		v.add(v.at("build.cgo"), "a cgo binary needs a libc, which scratch does not have; set runtime.base to an image with a libc or drop build.cgo")
 	}
+	v.buildFlags()
 	v.buildBytes()
 	v.private()
 	v.ldflags()
@@ -108,11 +113,14 @@ func (v *validator) buildBytes() {
 	for _, p := range b.Private {
 		n += len(p) + 1
 	}
+	for _, f := range b.Flags {
+		n += len(f) + 1
+	}
 	for k, val := range b.Env {
 		n += len(k) + len(val) + 2
 	}
 	if n > MaxBuildBytes {
-		v.add(v.at("build"), "build.ldflags, build.tags, build.private and build.env add up to %s; every go build step carries them, so they may add up to at most %s: make them shorter", byteSize(n), byteSize(MaxBuildBytes))
+		v.add(v.at("build"), "build.ldflags, build.tags, build.flags, build.private and build.env add up to %s; every go build step carries them, so they may add up to at most %s: make them shorter", byteSize(n), byteSize(MaxBuildBytes))
 	}
 }
 

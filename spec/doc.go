@@ -45,6 +45,10 @@
 //	  ldflags: -X main.version={{.Version}} -X main.commit={{.Commit}} -X main.date={{.Date}}
 //	  # Build tags, passed as -tags=netgo,osusergo.
 //	  tags: [netgo, osusergo]
+//	  # More go build flags, each with its value after "=": -cover,
+//	  # -covermode=..., -coverpkg=..., -race (needs cgo: true) and
+//	  # -buildmode=exe or pie (pie needs a runtime.base with a libc).
+//	  flags: [-cover]
 //	  # Extra environment of go mod download, go build and go test. What
 //	  # go-app sets (GOOS, GOARCH, CGO_ENABLED, the CPU level like GOAMD64,
 //	  # GOTOOLCHAIN, PATH, GOCACHE, GOMODCACHE, HOME, NETRC, ...) cannot be
@@ -84,6 +88,9 @@
 //	  workdir: /
 //	  # The binary the image runs (default: the first one).
 //	  entrypoint: server
+//	  # File capabilities of the entrypoint binary (setcap ...=+ep), like
+//	  # binding a port below 1024 as a user other than root.
+//	  capabilities: [cap_net_bind_service]
 //	  # Default arguments of the entrypoint.
 //	  args: [--listen, ":8080"]
 //	  # Environment of the image.
@@ -147,11 +154,11 @@
 // hold tabs and line breaks, no other control character. go-app reports
 // the first 50 problems of a file (MaxErrors) and how many more there
 // are. At most 100 binaries (MaxBinaries) go in one image, and
-// build.ldflags, build.tags, build.private and build.env add up to at most
-// 64 KiB (MaxBuildBytes), as every go build step carries them. These limits
-// keep what any file can cost a shared builder small: the LLB of one
-// platform stays under 16 MiB and its image config under 4 MiB. A real
-// spec is a hundred times smaller.
+// build.ldflags, build.tags, build.flags, build.private and build.env add
+// up to at most 64 KiB (MaxBuildBytes), as every go build step carries
+// them. These limits keep what any file can cost a shared builder small:
+// the LLB of one platform stays under 16 MiB and its image config under 4
+// MiB. A real spec is a hundred times smaller.
 //
 // # Zero config
 //

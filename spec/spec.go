@@ -94,15 +94,21 @@ type Build struct {
 	Tags []string `yaml:"tags,omitempty" json:"tags,omitempty"`
 
 	// Env is extra environment for `go mod download`, `go build` and `go test`,
-	// like GOEXPERIMENT, GOFLAGS or GOPROXY.
+	// like GOEXPERIMENT, GOFLAGS or GOPROXY. The compile of the dependencies
+	// ahead gets it too, so that the dependency layer matches.
+	// GOEXPERIMENT is a comma-separated list of experiments, like
+	// jsonv2,greenteagc. GOFIPS140 (latest, a module version like v1.0.0,
+	// inprocess, certified or off) builds in FIPS 140-3 mode: it needs Go
+	// 1.24 or later (an older Go, which would ignore it, is an error), and
+	// every binary is checked to carry it in its build info.
 	// What go-app sets cannot be set here: GOOS, GOARCH and CGO_ENABLED;
 	// the CPU level of every architecture (GOAMD64, GOARM, GOARM64, GO386,
 	// GOPPC64, GORISCV64, GOMIPS64, GOMIPS, GOWASM), which comes from the
 	// target platform's variant; GOTOOLCHAIN, GOROOT and PATH (the
 	// toolchain image's Go builds); GOCACHE, GOMODCACHE and GOCACHEPROG
 	// (go-app's cache mounts); HOME, NETRC and SSH_AUTH_SOCK (the
-	// credentials of --secret id=netrc and --ssh). Ldflags, Tags, Private
-	// and Env add up to at most 64 KiB (MaxBuildBytes).
+	// credentials of --secret id=netrc and --ssh). Ldflags, Tags, Flags,
+	// Private and Env add up to at most 64 KiB (MaxBuildBytes).
 	Env map[string]string `yaml:"env,omitempty" json:"env,omitempty"`
 
 	// Strip passes -ldflags "-s -w" before Ldflags (default true): no symbol
@@ -114,6 +120,16 @@ type Build struct {
 	// Trimpath passes -trimpath (default true), which also makes builds
 	// reproducible.
 	Trimpath *bool `yaml:"trimpath,omitempty" json:"trimpath,omitempty"`
+
+	// Flags are go build flags that go-app does not set itself, each one
+	// item with its value after "=": -cover, -covermode=set|count|atomic,
+	// -coverpkg=PATTERNS, -race (with build.cgo: true, which the race
+	// detector needs) and -buildmode=exe or -buildmode=pie (a PIE binary
+	// needs the dynamic loader: a runtime.base with a libc, not scratch).
+	// They reach every go build step and the step that compiles the
+	// dependencies ahead, so that the dependency layer still matches. The
+	// test target does not get them (see test.flags and test.race).
+	Flags []string `yaml:"flags,omitempty" json:"flags,omitempty"`
 
 	// Cgo sets CGO_ENABLED=1 (default false). A cgo binary needs a C
 	// cross-compiler in the toolchain image and a runtime base with a libc, so
@@ -165,6 +181,16 @@ type Runtime struct {
 	// Entrypoint names the binary (one of Binaries' names) the image runs.
 	// Default: the first binary.
 	Entrypoint string `yaml:"entrypoint,omitempty" json:"entrypoint,omitempty"`
+
+	// Capabilities are Linux file capabilities of the entrypoint binary,
+	// like [cap_net_bind_service] for a server that runs as a user other
+	// than root and listens on a port below 1024. They are written as the
+	// security.capability extended attribute of the binary in the image's
+	// layer, permitted and effective, as `setcap cap_net_bind_service=+ep`
+	// does; the container must allow them (Docker's default capability
+	// set has cap_net_bind_service). The binaries target and the other
+	// binaries get none.
+	Capabilities []string `yaml:"capabilities,omitempty" json:"capabilities,omitempty"`
 
 	// Args are the default arguments of the entrypoint (the image's Cmd).
 	Args []string `yaml:"args,omitempty" json:"args,omitempty"`

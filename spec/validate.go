@@ -319,6 +319,7 @@ func (v *validator) runtime() {
 		v.file("runtime.files."+strconv.Itoa(i), f)
 	}
 	v.healthcheck()
+	v.capabilities()
 }
 
 // user checks runtime.user: numeric on scratch, names allowed elsewhere.

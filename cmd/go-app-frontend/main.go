@@ -7,7 +7,8 @@
 // runtime files of a scratch image, and `go-app-frontend gotest -log FILE
 // -- go test ...` runs the test target's go test and keeps its output;
 // `modules`, `deps` and `gobuild` move Go's caches in and out of layers,
-// and `toolchain` makes the layer the go build steps run on (gocache.go).
+// `toolchain` makes the layer the go build steps run on (gocache.go), and
+// `setcap` gives the entrypoint binary its file capabilities (setcap.go).
 package main
 
 import (
@@ -31,8 +32,8 @@ func main() {
 			return
 		case "gotest":
 			os.Exit(gotest(os.Args[2:]))
-		case "modules", "deps", "cacheprog", "gobuild", "toolchain":
-			run := map[string]func([]string) error{"modules": modules, "deps": deps, "cacheprog": cacheprog, "gobuild": gobuild, "toolchain": toolchain}[os.Args[1]]
+		case "modules", "deps", "cacheprog", "gobuild", "toolchain", "setcap":
+			run := map[string]func([]string) error{"modules": modules, "deps": deps, "cacheprog": cacheprog, "gobuild": gobuild, "toolchain": toolchain, "setcap": setcap}[os.Args[1]]
 			if err := run(os.Args[2:]); err != nil {
 				fmt.Fprintf(os.Stderr, "go-app-frontend %s: %v\n", os.Args[1], err)
 				os.Exit(1)

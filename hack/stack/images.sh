@@ -1,5 +1,6 @@
 # hack/stack/images.sh: the images the stack publishes to its registry (the Go
-# toolchain image, the frontend image) and the checks that it serves them.
+# toolchain image, busybox for the debug target, the frontend image) and the
+# checks that it serves them.
 # Sourced by hack/stack.sh, which sets the names and settings it uses.
 # shellcheck shell=bash
 
@@ -125,6 +126,40 @@ EOF
 	printf '%s\n%s\n' "$want" "$d" >"$stamp"
 	rm -rf "$ctx"
 	done_step "pushed ${TOOLCHAIN_TAGS[*]} (linux/amd64,linux/arm64) $d"
+}
+
+# ---- busybox image ----------------------------------------------------------
+# The debug target takes busybox from docker.io/library/busybox:*-musl (a
+# static busybox). A stand-in under that name, from the busybox-static
+# binaries: /bin/busybox and its applets as hard links, like the official image.
+busybox_image() {
+	step "busybox image" "$LOG_DIR/busybox-image.log"
+	local ref=$REGISTRY/library/busybox:$BUSYBOX_TAG arch ctx=$WORK_DIR/busybox-image applet d
+	if [ -n "$(registry_digest library/busybox "$BUSYBOX_TAG")" ]; then
+		done_step "$ref present"
+		return
+	fi
+	: >"$LOG_DIR/busybox-image.log"
+	rm -rf "$ctx"
+	for arch in amd64 arm64; do
+		mkdir -p "$ctx/rootfs-$arch/bin"
+		install -m 0755 "$BUSYBOX_DIR/$arch/busybox" "$ctx/rootfs-$arch/bin/busybox"
+		for applet in $("$BUSYBOX_DIR/$GO_HOSTARCH/busybox" --list); do
+			[ "$applet" = busybox ] || ln "$ctx/rootfs-$arch/bin/busybox" "$ctx/rootfs-$arch/bin/$applet"
+		done
+	done
+	# shellcheck disable=SC2016 # ${TARGETARCH} is the Dockerfile's
+	printf 'FROM scratch\nARG TARGETARCH\nCOPY rootfs-${TARGETARCH}/ /\nCMD ["sh"]\n' >"$ctx/Dockerfile"
+	"$BUILDCTL" --addr "$BUILDKIT_ADDR" build --progress plain \
+		--frontend dockerfile.v0 --local context="$ctx" --local dockerfile="$ctx" \
+		--opt platform=linux/amd64,linux/arm64 \
+		--output "type=image,name=$ref,push=true,registry.insecure=true" \
+		--metadata-file "$ctx/metadata.json" >>"$LOG_DIR/busybox-image.log" 2>&1 ||
+		die "building the busybox image failed"
+	d=$(metadata_digest "$ctx/metadata.json")
+	check_pushed "$d" "$ref"
+	rm -rf "$ctx"
+	done_step "pushed $ref (linux/amd64,linux/arm64) $d"
 }
 
 # ---- frontend image ---------------------------------------------------------

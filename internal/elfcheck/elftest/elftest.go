@@ -28,7 +28,8 @@ var (
 // Binaries builds a tiny Go program with the host toolchain for each of
 // Arches, static and stripped; once more for amd64 with -buildmode=pie,
 // which the Go linker makes dynamically linked (it asks for the system's
-// loader) ("pie"); and for arm64 unstripped ("unstripped"). The builds run
+// loader) ("pie"); for arm64 unstripped ("unstripped"); and for amd64 in
+// FIPS 140-3 mode, GOFIPS140=latest ("fips"). The builds run
 // once per test binary, concurrently, and are cached by the go command.
 func Binaries(t testing.TB) map[string][]byte {
 	t.Helper()
@@ -57,6 +58,7 @@ func build() (map[string][]byte, error) {
 	builds := map[string][]string{
 		"pie":        {"GOARCH=amd64", "GOFLAGS=-buildmode=pie -ldflags=-s -ldflags=-w"},
 		"unstripped": {"GOARCH=arm64", "GOFLAGS=-ldflags="},
+		"fips":       {"GOARCH=amd64", "GOFIPS140=latest", "GOFLAGS=-ldflags=-s -ldflags=-w"},
 	}
 	for _, a := range Arches {
 		builds[a] = []string{"GOARCH=" + a, "GOFLAGS=-ldflags=-s -ldflags=-w"}
