@@ -72,7 +72,7 @@ func (b *builder) dependencies(target ocispecs.Platform, goEnv []string) *llb.St
 	name := fmt.Sprintf("%s go build dependencies (%d imports)", platformName(target), len(b.opt.Dependencies))
 	run := b.execNoCaches(b.goRoot, name, args,
 		mergeEnv(envList(b.opt.Spec.Build.Env), TargetEnv(b.opt.Spec, goEnv)),
-		llb.AddMount(srcDir, modFiles(b.opt.Context, b.opt.BuildPlatform), llb.Readonly),
+		llb.AddMount(srcDir, modFiles(b.opt.Context, b.opt.Spec, b.opt.BuildPlatform), llb.Readonly),
 		llb.AddMount(goModCache, *b.modules, llb.ForceNoOutput, llb.ContentCache(llb.MountContentCacheOff)),
 		// Read through (GOCACHEPROG), never written: what this builder
 		// compiled before is copied into the layer instead of compiled.
