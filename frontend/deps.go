@@ -16,7 +16,6 @@ import (
 	"github.com/moby/buildkit/frontend/gateway/client"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 	fstypes "github.com/tonistiigi/fsutil/types"
-	"golang.org/x/mod/modfile"
 )
 
 // maxSourceRead is how much of one .go file the import scan reads: the
@@ -28,19 +27,15 @@ const maxSourceRead = 256 << 10
 // the build context the build copies anyway. A scan that fails leaves the
 // list empty: go build then compiles everything itself, as it always could.
 type dependencyScan struct {
-	fsys    fs.FS
-	modPath string
-	spec    *spec.Spec
+	fsys fs.FS
+	mods []imports.Module
+	spec *spec.Spec
 }
 
 // newDependencyScan returns nil when there is nothing to scan: a vendored
-// module, or no go.mod.
+// build, or no module in source.
 func newDependencyScan(ctx context.Context, c client.Client, buildCtx llb.State, mod *module, s *spec.Spec) *dependencyScan {
-	if mod.vendor || mod.goMod == nil {
-		return nil
-	}
-	modPath := modfile.ModulePath(mod.goMod)
-	if modPath == "" {
+	if mod.Vendor || len(mod.Modules) == 0 {
 		return nil
 	}
 	def, err := buildCtx.Marshal(ctx)
@@ -55,7 +50,7 @@ func newDependencyScan(ctx context.Context, c client.Client, buildCtx llb.State,
 	if err != nil || ref == nil {
 		return nil
 	}
-	return &dependencyScan{fsys: &refFS{ctx: ctx, ref: ref, files: map[string][]byte{}, dirs: map[string][]fs.DirEntry{}, stats: map[string]fs.FileInfo{}}, modPath: modPath, spec: s}
+	return &dependencyScan{fsys: &refFS{ctx: ctx, ref: ref, files: map[string][]byte{}, dirs: map[string][]fs.DirEntry{}, stats: map[string]fs.FileInfo{}}, mods: mod.sources(), spec: s}
 }
 
 // forPlatform returns the dependencies of the binaries on p.
@@ -65,9 +60,9 @@ func (d *dependencyScan) forPlatform(p ocispecs.Platform) []string {
 	}
 	mains := make([]string, 0, len(d.spec.Binaries))
 	for _, b := range d.spec.Binaries {
-		mains = append(mains, b.Main)
+		mains = append(mains, path.Join(d.spec.ModuleDir(), b.Main))
 	}
-	deps, err := imports.External(d.fsys, d.modPath, mains, imports.Config{
+	deps, err := imports.ExternalOf(d.fsys, d.mods, mains, imports.Config{
 		GOOS: p.OS, GOARCH: p.Architecture, Tags: d.spec.Build.Tags, Cgo: d.spec.Build.Cgo,
 	})
 	if err != nil {
