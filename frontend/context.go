@@ -3,6 +3,7 @@ package frontend
 import (
 	"context"
 	"path"
+	"strings"
 
 	"github.com/goappfrontend/go-app/internal/imports"
 	"github.com/goappfrontend/go-app/internal/localmods"
@@ -23,7 +24,13 @@ type module struct {
 
 // goFiles are the files the spec's defaults come from.
 func (m *module) goFiles() spec.GoFiles {
-	return spec.GoFiles{GoMod: m.GoMod, GoWork: m.GoWork, GoWorkPath: m.GoWorkPath}
+	f := spec.GoFiles{GoMod: m.GoMod, GoWork: m.GoWork, GoWorkPath: m.GoWorkPath}
+	for _, w := range m.Workspace {
+		if w == m.Dir || m.Dir == "." || strings.HasPrefix(w, m.Dir+"/") {
+			f.WorkspaceModules = append(f.WorkspaceModules, relTo(m.Dir, w))
+		}
+	}
+	return f
 }
 
 // sources are the modules in source for the import scan.

@@ -194,6 +194,11 @@ func TestFillSpecWorkspace(t *testing.T) {
 	if !mod.Vendor || len(mod.Modules) != 2 {
 		t.Errorf("vendor %v, modules %+v; want a vendored workspace of two modules", mod.Vendor, mod.Modules)
 	}
+	// ./... matches no package at a workspace root: the test target tests
+	// every workspace module.
+	if want := []string{"./app/...", "./lib/..."}; !slices.Equal(s.Test.Packages, want) {
+		t.Errorf("test.packages %q, want %q", s.Test.Packages, want)
+	}
 }
 
 func TestDetectWorkspace(t *testing.T) {

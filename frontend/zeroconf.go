@@ -68,10 +68,8 @@ func mainRoots(dir string, mod *module) []string {
 		return []string{dir}
 	}
 	var roots []string
-	for _, w := range mod.Workspace {
-		if dir == "." || w == dir || strings.HasPrefix(w, dir+"/") {
-			roots = append(roots, w)
-		}
+	for _, w := range mod.goFiles().WorkspaceModules {
+		roots = append(roots, path.Join(dir, w))
 	}
 	return roots
 }

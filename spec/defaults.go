@@ -56,6 +56,11 @@ type GoFiles struct {
 	// workspace root without a go.mod.
 	GoWork     []byte
 	GoWorkPath string
+	// WorkspaceModules are the directories of the workspace's modules,
+	// relative to the module directory. At a workspace root without a
+	// go.mod, where ./... matches no package, they are the test target's
+	// default packages: ./DIR/... for each.
+	WorkspaceModules []string
 }
 
 // FillDefaultsFrom is FillDefaults for a module in a directory of the
@@ -92,6 +97,11 @@ func (s *Spec) fillDefaults(f GoFiles, needBinaries bool) error {
 		return err
 	}
 	s.fillBinaries(mod.Path)
+	if f.GoMod == nil && len(s.Test.Packages) == 0 {
+		for _, d := range f.WorkspaceModules {
+			s.Test.Packages = append(s.Test.Packages, "./"+path.Join(d, "..."))
+		}
+	}
 
 	var errs Errors
 	if needBinaries && len(s.Binaries) == 0 {
