@@ -126,13 +126,15 @@ const goAuthDir = "/run/go-app/goauth"
 const GoAuthRunner = "goauth"
 
 // goAuth returns the secret mounts of build.goauth and GOAUTH: netrc
-// first, so that a netrc secret keeps working, then the frontend binary,
+// first, so that a netrc secret keeps working, then the command line of
+// the frontend binary (the go command runs a GOAUTH entry other than off,
+// netrc and git as a command),
 // given each URL prefix with the file of its secret. The go command splits
 // the command at spaces; the spec allows none in a URL or secret id.
 func (b *builder) goAuth(auth []spec.GoAuth) ([]llb.RunOption, string) {
 	var opts []llb.RunOption
 	mounted := map[string]bool{}
-	cmd := []string{"command", b.helper, GoAuthRunner}
+	cmd := []string{b.helper, GoAuthRunner}
 	for _, a := range auth {
 		id := cmp.Or(a.Secret, spec.DefaultGoAuthSecret)
 		file := goAuthDir + "/" + id

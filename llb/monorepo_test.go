@@ -71,7 +71,7 @@ func TestGoAuthCredentials(t *testing.T) {
 	opt := testOptions(s, arm64)
 	opt.Dependencies = testDeps
 	_, g := convert(t, opt)
-	wantAuth := "netrc;command " + testHelperBin + " goauth" +
+	wantAuth := "netrc;" + testHelperBin + " goauth" +
 		" -token https://proxy.corp.example.com/=/run/go-app/goauth/goauth" +
 		" -token https://git.corp.example.com/api/=/run/go-app/goauth/git_token" +
 		" -token https://mirror.corp.example.com/=/run/go-app/goauth/goauth"

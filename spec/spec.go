@@ -160,10 +160,11 @@ type Build struct {
 	// GoAuth sends a token from a build secret to an HTTPS server the go
 	// command fetches modules from, like a private GOPROXY: GOAUTH (Go
 	// 1.24 and later) as an alternative to a netrc file. The module
-	// download and go build steps (and no other) get GOAUTH set to
-	// "netrc;command ..." (netrc keeps working) and the secrets mounted;
-	// a secret the build does not pass sends no token. GOAUTH cannot then
-	// be set in Env too.
+	// download and go build steps (and no other) get the secrets mounted
+	// and GOAUTH set to "netrc;" (a netrc secret keeps working) and a
+	// command of the frontend binary that prints the tokens; a secret the
+	// build does not pass sends no token. GOAUTH cannot then be set in Env
+	// too.
 	GoAuth []GoAuth `yaml:"goauth,omitempty" json:"goauth,omitempty"`
 }
 
