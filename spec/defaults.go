@@ -112,7 +112,7 @@ func (s *Spec) fillDefaults(f GoFiles, needBinaries bool) error {
 	}
 	if s.Go.Image == "" {
 		if s.Go.Version == "" {
-			errs = append(errs, &Error{Filename: goModName, Msg: "no go line to pick the Go version from; add one, like go 1.26, or set go.version in " + displayName(s.Source.Filename), Rule: RuleInvalidGoMod})
+			errs = append(errs, &Error{Filename: cmp.Or(f.GoWorkPath, path.Join(s.ModuleDir(), goModName)), Msg: "no go line to pick the Go version from; add one, like go 1.26, or set go.version in " + displayName(s.Source.Filename), Rule: RuleInvalidGoMod})
 		} else {
 			s.Go.Image = DefaultImageRepo + ":" + s.Go.Version
 		}

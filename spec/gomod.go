@@ -36,11 +36,11 @@ func ParseGoMod(data []byte) (Module, error) {
 // context, for messages).
 func parseGoMod(name string, data []byte) (Module, error) {
 	if data == nil {
-		where := "at the root of the build context"
+		msg := "no go.mod at the root of the build context; go-app builds Go modules (set module: to the directory of one in a subdirectory)"
 		if dir := path.Dir(name); dir != "." {
-			where = "in " + dir + " (module)"
+			msg = "no go.mod in " + dir + " (module), and no go.work there or above it; go-app builds Go modules: set module: to the directory of one"
 		}
-		return Module{}, Errors{{Msg: "no go.mod " + where + "; go-app builds Go modules", Rule: RuleInvalidValue}}
+		return Module{}, Errors{{Msg: msg, Rule: RuleInvalidValue}}
 	}
 	f, err := modfile.Parse(name, data, nil)
 	if err != nil {
