@@ -88,7 +88,7 @@ func TestMonorepoReplace(t *testing.T) {
 	writeTree(t, dir, serviceRepo(says))
 	oci := tmpDir(t, "oci-mono-")
 	steps := buildMono(t, dir, "1", oci, monoPlatforms)
-	oneStep(t, steps, "[linux/arm64] go build .\n")
+	oneStep(t, steps, "[linux/arm64] go build .")
 	// fmt and strings: example.com/mono/lib/greet is compiled from source.
 	oneStep(t, steps, "[linux/amd64] go build dependencies (2 imports)")
 	runBoth(t, oci, says)
