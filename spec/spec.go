@@ -306,7 +306,9 @@ var DefaultTestPackages = []string{"./..."}
 // (never emulated), once whatever --platform says.
 type Test struct {
 	// Packages are the packages to test, relative to the module root:
-	// "./...", "./internal/...", ".". Default: ["./..."].
+	// "./...", "./internal/...", ".". Default: ["./..."]; at the root of
+	// a go.work workspace without a go.mod, where ./... matches nothing,
+	// "./DIR/..." of each workspace module.
 	Packages []string `yaml:"packages,omitempty" json:"packages,omitempty"`
 
 	// Flags are extra flags of `go test`, each one item with its value
