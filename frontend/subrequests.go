@@ -150,7 +150,9 @@ const checkSummary = "%s has %d problem%s; a build would fail until %s fixed"
 // check is the answer to --call check for target t: every problem a build
 // of t would report before it builds anything (see lintResults). It loads
 // the spec strictly and, when that succeeds, fills its defaults as a build
-// does (fillSpec). Only go.mod is sent from the build context, unless a
+// does (fillSpec). Only the module files readModule names are sent from
+// the build context (go.mod, go.work, vendor/modules.txt, then the go.mod
+// of each directory a replace or use directive names), unless a
 // zero-config spec needs its .go files to find the main package.
 func check(ctx context.Context, c client.Client, bc *dockerui.Client, sm *llb.SourceMap, t target) (*lint.LintResults, error) {
 	s, err := spec.Load(sm.Filename, sm.Data)
