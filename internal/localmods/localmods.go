@@ -97,7 +97,23 @@ func Find(dir string, goworkOff bool, read ReadFunc) (*Layout, error) {
 	if err := l.resolve(read); err != nil {
 		return nil, err
 	}
+	l.outsideWorkspace()
 	return l, nil
+}
+
+// outsideWorkspace reports a module directory with a go.mod under a
+// go.work that does not use it: the go command refuses to build there.
+func (l *Layout) outsideWorkspace() {
+	if l.GoWork == nil || l.GoMod == nil || slices.Contains(l.Workspace, l.Dir) {
+		return
+	}
+	rel := l.Dir
+	if base := path.Dir(l.GoWorkPath); base != "." {
+		rel = strings.TrimPrefix(l.Dir, base+"/")
+	}
+	l.Problems = append(l.Problems, &spec.Error{Filename: l.GoWorkPath, Pos: spec.Position{Line: 1},
+		Msg:  fmt.Sprintf("the module in %s (module) is not one of this workspace's modules, and the go command builds only those; add use ./%s to %s, or set build.env GOWORK: \"off\" in the spec", l.Dir, rel, l.GoWorkPath),
+		Rule: spec.RuleMissingModule})
 }
 
 // ancestors are dir and the directories above it up to the root, nearest

@@ -119,3 +119,21 @@ func TestSingleModuleReadsOnce(t *testing.T) {
 		t.Errorf("%d reads, layout %+v", calls, l)
 	}
 }
+
+// A module under a go.work that does not use it: the go command refuses
+// to build there.
+func TestModuleOutsideWorkspace(t *testing.T) {
+	var calls int
+	l, err := Find("tools/gen", false, contextOf(map[string]string{
+		"go.work":          "go 1.26\n\nuse ./app\n",
+		"app/go.mod":       "module example.com/app\n",
+		"tools/gen/go.mod": "module example.com/gen\n",
+	}, &calls))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{`go.work:1: the module in tools/gen (module) is not one of this workspace's modules, and the go command builds only those; add use ./tools/gen to go.work, or set build.env GOWORK: "off" in the spec`}
+	if got := problems(l); !slices.Equal(got, want) {
+		t.Errorf("problems %q\nwant %q", got, want)
+	}
+}
