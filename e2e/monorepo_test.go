@@ -138,6 +138,8 @@ func TestWorkspace(t *testing.T) {
 	oneStep(t, steps, "find the main package: ./app/*.go, ./app/cmd/*/*.go, ./lib/*.go, ./lib/cmd/*/*.go")
 	oneStep(t, steps, "[linux/amd64] go build ./app")
 	oneStep(t, steps, "[linux/arm64] go build ./app")
+	// fmt alone: example.com/ws/lib is a workspace module, compiled from source.
+	oneStep(t, steps, "[linux/amd64] go build dependencies (1 imports)")
 	runBoth(t, oci, says)
 
 	// What `go work vendor` writes for a workspace without dependencies.
@@ -175,8 +177,9 @@ func TestMonorepoCheck(t *testing.T) {
 }
 
 // TestGoAuth builds a module that needs a private module from a proxy that
-// takes a bearer token only: the token comes from the build secret goauth
-// through GOAUTH (build.goauth), and is in no build output.
+// takes a bearer token only: without the build secret goauth the download
+// fails with 401; with it the token reaches the proxy through GOAUTH
+// (build.goauth), and is in no build output.
 func TestGoAuth(t *testing.T) {
 	needStack(t)
 	f := newPrivateFixture(t)
@@ -188,6 +191,9 @@ func TestGoAuth(t *testing.T) {
 	if err := os.WriteFile(secret, []byte(token+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	// Without the secret: no token, the proxy's 401 (the version is new
+	// to every cache).
+	buildFails(t, 10*time.Minute, stack.Build{Context: f.dir, Platforms: monoPlatforms[:1]}, "401 Unauthorized")
 	oci := tmpDir(t, "oci-goauth-")
 	ctx, cancel := ctxFor(t, 15*time.Minute)
 	defer cancel()
