@@ -108,7 +108,9 @@ func (b *builder) credentials() ([]llb.RunOption, []string) {
 	if p := b.opt.Spec.Build.Private; len(p) > 0 {
 		env = append(env, "GOPRIVATE="+strings.Join(p, ","))
 	}
-	if auth := b.opt.Spec.Build.GoAuth; len(auth) > 0 && b.helper != "" {
+	// A vendored build fetches nothing, and its go build step has no
+	// frontend image mounted to run.
+	if auth := b.opt.Spec.Build.GoAuth; len(auth) > 0 && b.helper != "" && !b.opt.Vendor {
 		mounts, goauth := b.goAuth(auth)
 		opts = append(opts, mounts...)
 		env = append(env, goauth)

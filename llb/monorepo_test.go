@@ -107,4 +107,12 @@ func TestGoAuthCredentials(t *testing.T) {
 	if secrets, _ := credentialMounts(test.GetExec()); len(secrets) > 0 {
 		t.Errorf("go test has secrets %v", secrets)
 	}
+
+	// A vendored build fetches nothing: no GOAUTH.
+	opt.Vendor = true
+	_, g = convert(t, opt)
+	_, build := g.named(t, "[linux/arm64] go build ./cmd/server")
+	if v, ok := envOf(build.GetExec(), "GOAUTH"); ok {
+		t.Errorf("a vendored build's go build has GOAUTH=%s", v)
+	}
 }
