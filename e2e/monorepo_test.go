@@ -164,12 +164,18 @@ func TestMonorepoCheck(t *testing.T) {
 	want := []string{"MissingModule", "services/api/go.mod:7:1: replace example.com/mono/lib => ../../lib: no go.mod in lib in the build context"}
 	buildFails(t, 5*time.Minute, stack.Build{Context: dir, Extra: []string{"--call", "check"}}, want...)
 	buildFails(t, 5*time.Minute, stack.Build{Context: dir, Platforms: monoPlatforms[:1]}, want[1])
+	// With main set, check sends only the module files it names.
+	writeTree(t, dir, map[string]string{"go-app.yaml": syntaxOnly + "module: services/api\nmain: .\n"})
+	out := buildFails(t, 5*time.Minute, stack.Build{Context: dir, Extra: []string{"--call", "check"}}, want...)
+	if strings.Contains(out, "find the main package") {
+		t.Errorf("check with main set looked for the main package:\n%s", stack.Tail(out, 40))
+	}
 
 	dir = t.TempDir()
 	files = workspaceRepo("x")
 	files["go.work"] = "go 1.26\n\nuse (\n\t./app\n\t./lib\n\t./tools\n)\n"
 	writeTree(t, dir, files)
-	out := buildFails(t, 5*time.Minute, stack.Build{Context: dir, Extra: []string{"--call", "check"}},
+	out = buildFails(t, 5*time.Minute, stack.Build{Context: dir, Extra: []string{"--call", "check"}},
 		"go.work:6:2: use ./tools: no go.mod in tools in the build context")
 	if strings.Contains(out, "go.work:4") || strings.Contains(out, "go.work:5") {
 		t.Errorf("check reports a workspace module that is there:\n%s", stack.Tail(out, 40))
