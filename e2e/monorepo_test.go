@@ -125,8 +125,8 @@ func workspaceRepo(says string) map[string]string {
 
 // TestWorkspace builds a go.work repository with zero config (the one main
 // package of the workspace's modules), for amd64 and arm64, and runs both;
-// then the same workspace vendored (`go work vendor`), which builds without
-// a module download.
+// runs the test target, which tests every workspace module; then builds the
+// same workspace vendored (`go work vendor`), without a module download.
 func TestWorkspace(t *testing.T) {
 	needStack(t)
 	needRunc(t, monoPlatforms...)
@@ -141,6 +141,21 @@ func TestWorkspace(t *testing.T) {
 	// fmt alone: example.com/ws/lib is a workspace module, compiled from source.
 	oneStep(t, steps, "[linux/amd64] go build dependencies (1 imports)")
 	runBoth(t, oci, says)
+
+	// The test target at the workspace root tests every workspace module
+	// (./... would match nothing there).
+	writeTree(t, dir, map[string]string{"lib/lib_test.go": "package lib\n\nimport \"testing\"\n\nfunc TestSays(t *testing.T) {\n\tif Says == \"\" {\n\t\tt.Fatal(\"empty\")\n\t}\n}\n"})
+	ctx, cancel := ctxFor(t, 10*time.Minute)
+	defer cancel()
+	out, err := env.Buildx(ctx, stack.Build{Context: dir, Extra: []string{"--target", "test"}})
+	if err != nil {
+		t.Fatalf("--target test: %v\n%s", err, stack.Tail(out, 60))
+	}
+	for _, w := range []string{"go test ./app/... ./lib/...", "ok  \texample.com/ws/lib"} {
+		if !strings.Contains(out, w) {
+			t.Errorf("--target test output lacks %q:\n%s", w, stack.Tail(out, 60))
+		}
+	}
 
 	// What `go work vendor` writes for a workspace without dependencies.
 	writeTree(t, dir, map[string]string{"vendor/modules.txt": "## workspace\n"})
