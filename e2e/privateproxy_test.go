@@ -40,9 +40,30 @@ type privateProxy struct {
 	// GoMod is the module's go.mod, Zip its module zip.
 	GoMod, Zip []byte
 
-	srv  *httptest.Server
-	mu   sync.Mutex
-	reqs []proxyRequest
+	srv   *httptest.Server
+	mu    sync.Mutex
+	reqs  []proxyRequest
+	token string // a bearer token it accepts too (SetToken)
+}
+
+// SetToken makes the proxy accept "Authorization: Bearer token" (GOAUTH)
+// and refuse its basic credentials.
+func (p *privateProxy) SetToken(token string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.token = token
+}
+
+// authorized reports whether r carries the credentials the proxy takes.
+func (p *privateProxy) authorized(r *http.Request) bool {
+	p.mu.Lock()
+	token := p.token
+	p.mu.Unlock()
+	if token != "" {
+		return r.Header.Get("Authorization") == "Bearer "+token
+	}
+	u, pw, ok := r.BasicAuth()
+	return ok && u == p.User && pw == p.Password
 }
 
 // proxyRequest is one request the proxy answered.
@@ -89,7 +110,7 @@ func (p *privateProxy) serve(w http.ResponseWriter, r *http.Request) {
 
 // answer writes the response to r and returns its status.
 func (p *privateProxy) answer(w http.ResponseWriter, r *http.Request) int {
-	if u, pw, ok := r.BasicAuth(); !ok || u != p.User || pw != p.Password {
+	if !p.authorized(r) {
 		w.Header().Set("WWW-Authenticate", `Basic realm="private modules"`)
 		http.Error(w, "private module proxy: credentials required", http.StatusUnauthorized)
 		return http.StatusUnauthorized

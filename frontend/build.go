@@ -58,7 +58,7 @@ func Build(ctx context.Context, c client.Client) (_ *client.Result, err error) {
 	if err != nil {
 		return nil, err
 	}
-	mod, err := fillSpec(ctx, c, *buildCtx, s, src.SourceMap, target)
+	mod, err := fillSpec(ctx, c, *buildCtx, wholeContext(*buildCtx), s, src.SourceMap, target)
 	if err != nil {
 		return nil, err
 	}
@@ -155,7 +155,7 @@ func baseOptions(bc *dockerui.Client, src *dockerui.Source, s *spec.Spec, buildC
 		Toolchain:     *toolchain,
 		Frontend:      frontendImg,
 		Context:       buildCtx,
-		Vendor:        mod.vendor,
+		Vendor:        mod.Vendor,
 		CacheNS:       bc.CacheIDNamespace,
 		SourceMap:     src.SourceMap,
 		Epoch:         epoch,
@@ -175,20 +175,38 @@ func baseOptions(bc *dockerui.Client, src *dockerui.Source, s *spec.Spec, buildC
 // package, except for the test target, which needs none: a library module
 // has the test target too. Its errors point at the spec. Build and --call
 // check both use it, so that check reports what a build would.
-func fillSpec(ctx context.Context, c client.Client, buildCtx llb.State, s *spec.Spec, sm *llb.SourceMap, t target) (*module, error) {
-	mod, err := readModule(ctx, c, buildCtx)
+//
+// The module files come from files (see contextFiles); the .go files of
+// zero config from buildCtx. A replace or use directive that names no
+// module of the context is reported with the spec's problems, at its line
+// of go.mod or go.work.
+func fillSpec(ctx context.Context, c client.Client, buildCtx llb.State, files contextFiles, s *spec.Spec, sm *llb.SourceMap, t target) (*module, error) {
+	mod, err := readModule(ctx, c, files, s)
 	if err != nil {
 		return nil, err
 	}
 	if t.name == targetTest.name {
-		return mod, withSpecSource(s.FillTestDefaults(mod.goMod), sm)
+		return mod, withSpecSource(withProblems(s.FillTestDefaultsFrom(mod.goFiles()), mod.Problems), sm)
 	}
-	if mod.goMod != nil { // a missing go.mod is FillDefaults' to report
-		if err := findMain(ctx, c, buildCtx, s, sm); err != nil {
+	if mod.GoMod != nil || mod.GoWork != nil { // a missing go.mod is FillDefaults' to report
+		if err := findMain(ctx, c, buildCtx, s, mod, sm); err != nil {
 			return nil, err
 		}
 	}
-	return mod, withSpecSource(s.FillDefaults(mod.goMod), sm)
+	return mod, withSpecSource(withProblems(s.FillDefaultsFrom(mod.goFiles()), mod.Problems), sm)
+}
+
+// withProblems adds the problems of the module files to err, the error of
+// FillDefaults: all are reported at once.
+func withProblems(err error, problems spec.Errors) error {
+	if len(problems) == 0 {
+		return err
+	}
+	var errs spec.Errors
+	if err != nil && !errors.As(err, &errs) {
+		return err
+	}
+	return append(append(spec.Errors{}, errs...), problems...).Err()
 }
 
 // setTargetPlatforms makes the spec's platforms the targets when the caller

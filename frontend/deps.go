@@ -17,7 +17,6 @@ import (
 	"github.com/moby/buildkit/frontend/gateway/client"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 	fstypes "github.com/tonistiigi/fsutil/types"
-	"golang.org/x/mod/modfile"
 )
 
 // maxSourceRead is how much of one .go file the import scan reads: the
@@ -29,26 +28,22 @@ const maxSourceRead = 256 << 10
 // the build context the build copies anyway. A scan that fails leaves the
 // list empty: go build then compiles everything itself, as it always could.
 type dependencyScan struct {
-	fsys    fs.FS
-	modPath string
-	spec    *spec.Spec
+	fsys fs.FS
+	mods []imports.Module
+	spec *spec.Spec
 }
 
 // newDependencyScan returns nil when there is nothing to scan: a vendored
-// module, or no go.mod.
+// build, or no module in source.
 func newDependencyScan(ctx context.Context, c client.Client, buildCtx llb.State, mod *module, s *spec.Spec) *dependencyScan {
-	if mod.vendor || mod.goMod == nil {
-		return nil
-	}
-	modPath := modfile.ModulePath(mod.goMod)
-	if modPath == "" {
+	if mod.Vendor || len(mod.Modules) == 0 {
 		return nil
 	}
 	fsys, err := solveContext(ctx, c, buildCtx)
 	if err != nil {
 		return nil
 	}
-	return &dependencyScan{fsys: fsys, modPath: modPath, spec: s}
+	return &dependencyScan{fsys: fsys, mods: mod.sources(), spec: s}
 }
 
 // solveContext solves the build context and returns it as a file system
@@ -79,9 +74,9 @@ func (d *dependencyScan) forPlatform(p ocispecs.Platform) []string {
 	}
 	mains := make([]string, 0, len(d.spec.Binaries))
 	for _, b := range d.spec.Binaries {
-		mains = append(mains, b.Main)
+		mains = append(mains, path.Join(d.spec.ModuleDir(), b.Main))
 	}
-	deps, err := imports.External(d.fsys, d.modPath, mains, imports.Config{
+	deps, err := imports.ExternalOf(d.fsys, d.mods, mains, imports.Config{
 		GOOS: p.OS, GOARCH: p.Architecture, Tags: d.spec.Build.Tags, Cgo: d.spec.Build.Cgo,
 	})
 	if err != nil {

@@ -13,17 +13,18 @@ import (
 )
 
 // profilePath is the file `go build -pgo=auto` (go-app's go build) takes
-// as the PGO profile of main package pkg, relative to the build context.
-func profilePath(pkg string) string {
-	return path.Join(path.Clean(pkg), "default.pgo")
+// as the PGO profile of main package pkg of the module in directory
+// moduleDir, relative to the build context.
+func profilePath(moduleDir, pkg string) string {
+	return path.Join(moduleDir, path.Clean(pkg), "default.pgo")
 }
 
 // findProfiles maps the name of each binary whose main package has a
 // default.pgo (a regular file) to its path in fsys, the build context.
-func findProfiles(fsys fs.FS, bins []spec.Binary) map[string]string {
+func findProfiles(fsys fs.FS, moduleDir string, bins []spec.Binary) map[string]string {
 	var found map[string]string
 	for _, b := range bins {
-		p := profilePath(b.Main)
+		p := profilePath(moduleDir, b.Main)
 		if fi, err := fs.Stat(fsys, p); err != nil || !fi.Mode().IsRegular() {
 			continue
 		}
@@ -41,7 +42,7 @@ func (d *dependencyScan) profiles() map[string]string {
 	if d == nil {
 		return nil
 	}
-	return findProfiles(d.fsys, d.spec.Binaries)
+	return findProfiles(d.fsys, d.spec.ModuleDir(), d.spec.Binaries)
 }
 
 // outlineProfiles says, for --call outline, which main packages of the
@@ -54,7 +55,7 @@ func outlineProfiles(ctx context.Context, c client.Client, bc *dockerui.Client, 
 	if s.Main != "" || len(s.Binaries) > 0 {
 		var paths []string
 		for _, pkg := range mainPackages(s) {
-			paths = append(paths, profilePath(pkg))
+			paths = append(paths, profilePath(s.ModuleDir(), pkg))
 		}
 		opts = append(opts, llb.FollowPaths(paths), llb.SharedKeyHint("go-app outline: default.pgo"))
 	}
@@ -62,23 +63,26 @@ func outlineProfiles(ctx context.Context, c client.Client, bc *dockerui.Client, 
 	if err != nil || buildCtx == nil {
 		return ""
 	}
-	if findMain(ctx, c, *buildCtx, s, sm) != nil {
-		return ""
+	if s.Main == "" && len(s.Binaries) == 0 {
+		mod, err := readModule(ctx, c, wholeContext(*buildCtx), s)
+		if err != nil || findMain(ctx, c, *buildCtx, s, mod, sm) != nil {
+			return ""
+		}
 	}
 	fsys, err := solveContext(ctx, c, *buildCtx)
 	if err != nil {
 		return ""
 	}
-	return profileNote(fsys, mainPackages(s))
+	return profileNote(fsys, s.ModuleDir(), mainPackages(s))
 }
 
-// profileNote says which of the main packages pkgs have a default.pgo in
-// fsys, the build context.
-func profileNote(fsys fs.FS, pkgs []string) string {
+// profileNote says which of the main packages pkgs of the module in
+// moduleDir have a default.pgo in fsys, the build context.
+func profileNote(fsys fs.FS, moduleDir string, pkgs []string) string {
 	var with, without []string
 	for _, pkg := range pkgs {
-		if fi, err := fs.Stat(fsys, profilePath(pkg)); err == nil && fi.Mode().IsRegular() {
-			with = append(with, pkg+" uses "+profilePath(pkg))
+		if p := profilePath(moduleDir, pkg); isRegular(fsys, p) {
+			with = append(with, pkg+" uses "+p)
 		} else {
 			without = append(without, pkg)
 		}
@@ -102,4 +106,10 @@ func mainPackages(s *spec.Spec) []string {
 		pkgs = append(pkgs, b.Main)
 	}
 	return pkgs
+}
+
+// isRegular says whether name is a regular file of fsys.
+func isRegular(fsys fs.FS, name string) bool {
+	fi, err := fs.Stat(fsys, name)
+	return err == nil && fi.Mode().IsRegular()
 }

@@ -122,7 +122,7 @@ func outlineOf(t target, s *spec.Spec, opts map[string]string, cacheNS string) *
 	if rs := gollb.SourceRanges(s.Source.Pos("build.private")); rs != nil {
 		loc = &pb.Location{SourceIndex: 0, Ranges: rs}
 	}
-	o.Secrets = []outline.Secret{{Name: gollb.NetrcSecret, Location: loc}}
+	o.Secrets = append([]outline.Secret{{Name: gollb.NetrcSecret, Location: loc}}, goAuthSecrets(s)...)
 	o.SSH = []outline.SSH{{Name: gollb.SSHAgentID, Location: loc}}
 	for _, id := range []string{"go-app-gomodcache", "go-app-gocache"} {
 		if cacheNS != "" {
@@ -133,26 +133,53 @@ func outlineOf(t target, s *spec.Spec, opts map[string]string, cacheNS string) *
 	return o
 }
 
+// goAuthSecrets are the build secrets of build.goauth, each once, at the
+// entry that first names it.
+func goAuthSecrets(s *spec.Spec) []outline.Secret {
+	var out []outline.Secret
+	for i, a := range s.Build.GoAuth {
+		id := cmp.Or(a.Secret, spec.DefaultGoAuthSecret)
+		if slices.ContainsFunc(out, func(o outline.Secret) bool { return o.Name == id }) {
+			continue
+		}
+		sec := outline.Secret{Name: id}
+		if rs := gollb.SourceRanges(s.Source.Pos(fmt.Sprintf("build.goauth.%d", i))); rs != nil {
+			sec.Location = &pb.Location{SourceIndex: 0, Ranges: rs}
+		}
+		out = append(out, sec)
+	}
+	return out
+}
+
 // checkSummary ends the report of a spec with problems.
 const checkSummary = "%s has %d problem%s; a build would fail until %s fixed"
 
 // check is the answer to --call check for target t: every problem a build
 // of t would report before it builds anything (see lintResults). It loads
 // the spec strictly and, when that succeeds, fills its defaults as a build
-// does (fillSpec). Only go.mod is sent from the build context, unless a
+// does (fillSpec). Only the module files readModule names are sent from
+// the build context (go.mod, go.work, vendor/modules.txt, then the go.mod
+// of each directory a replace or use directive names), unless a
 // zero-config spec needs its .go files to find the main package.
 func check(ctx context.Context, c client.Client, bc *dockerui.Client, sm *llb.SourceMap, t target) (*lint.LintResults, error) {
 	s, err := spec.Load(sm.Filename, sm.Data)
 	if err == nil {
-		var opts []llb.LocalOption
-		if t.name == targetTest.name || s.Main != "" || len(s.Binaries) > 0 {
-			opts = append(opts, llb.FollowPaths(moduleFiles), llb.SharedKeyHint("go-app check: go.mod"))
+		files := func(ctx context.Context, paths []string) (llb.State, error) {
+			st, err := bc.MainContext(ctx, llb.FollowPaths(paths), llb.SharedKeyHint("go-app check: module files"))
+			if err != nil {
+				return llb.State{}, err
+			}
+			return *st, nil
 		}
-		buildCtx, cerr := bc.MainContext(ctx, opts...)
-		if cerr != nil {
-			return nil, cerr
+		buildCtx := llb.Scratch() // the .go files are read only for zero config
+		if t.name != targetTest.name && s.Main == "" && len(s.Binaries) == 0 {
+			st, cerr := bc.MainContext(ctx)
+			if cerr != nil {
+				return nil, cerr
+			}
+			buildCtx, files = *st, wholeContext(*st)
 		}
-		_, err = fillSpec(ctx, c, *buildCtx, s, sm, t)
+		_, err = fillSpec(ctx, c, buildCtx, files, s, sm, t)
 	}
 	return lintResults(sm, err)
 }
@@ -205,9 +232,6 @@ func lintResults(sm *llb.SourceMap, err error) (*lint.LintResults, error) {
 	}
 	return res, nil
 }
-
-// moduleFiles are the files check reads from the build context.
-var moduleFiles = []string{"go.mod", "vendor/modules.txt"}
 
 // displayName is the name of the spec file in messages, as package spec
 // writes it.

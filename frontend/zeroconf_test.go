@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/goappfrontend/go-app/internal/localmods"
 	"github.com/goappfrontend/go-app/internal/mainpkg"
 	"github.com/goappfrontend/go-app/spec"
 	"github.com/moby/buildkit/client/llb"
@@ -101,7 +102,7 @@ func TestReadGoSources(t *testing.T) {
 		},
 		links: []string{"link.go"},
 	}
-	files, err := readGoSources(context.Background(), ref, mainpkg.Config{})
+	files, err := readGoSources(context.Background(), ref, mainpkg.Config{}, ".")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,7 +131,7 @@ func TestReadGoSources(t *testing.T) {
 
 	// Without cmd, the root alone is listed and read.
 	ref = &treeRef{files: map[string]string{"server.go": mainGo, "go.mod": "module x\n"}}
-	files, err = readGoSources(context.Background(), ref, mainpkg.Config{})
+	files, err = readGoSources(context.Background(), ref, mainpkg.Config{}, ".")
 	if err != nil || len(files) != 1 || files[0].Path != "server.go" {
 		t.Errorf("readGoSources = %v, %v; want server.go", files, err)
 	}
@@ -141,7 +142,7 @@ func TestReadGoSources(t *testing.T) {
 func TestFindMainLeavesSetSpecsAlone(t *testing.T) {
 	for _, s := range []*spec.Spec{{Main: "./cmd/x"}, {Binaries: []spec.Binary{{Main: "."}}}} {
 		before := fmt.Sprint(*s)
-		if err := findMain(context.Background(), nil, llb.Scratch(), s, nil); err != nil {
+		if err := findMain(context.Background(), nil, llb.Scratch(), s, &module{&localmods.Layout{}}, nil); err != nil {
 			t.Errorf("findMain(%s): %v", before, err)
 		}
 		if after := fmt.Sprint(*s); after != before {

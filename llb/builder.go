@@ -5,6 +5,7 @@ import (
 	"path"
 	"strings"
 
+	"github.com/goappfrontend/go-app/spec"
 	"github.com/moby/buildkit/client/llb"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 )
@@ -17,14 +18,25 @@ var ModFilePatterns = []string{
 	"**/go.mod", "**/go.sum",
 }
 
+// modFilePatterns are ModFilePatterns for the module in directory dir of
+// the context: the go command also reads a go.work (and go.work.sum) in
+// any directory between dir and the root.
+func modFilePatterns(dir string) []string {
+	patterns := ModFilePatterns
+	for d := dir; d != "."; d = path.Dir(d) {
+		patterns = append(patterns[:len(patterns):len(patterns)], d+"/go.work", d+"/go.work.sum")
+	}
+	return patterns
+}
+
 // modFiles is the build context reduced to ModFilePatterns. BuildKit keys a
 // file op on the content of what it selects, so this state (and everything
 // downstream of it) keeps its cache key while other files change. Like
 // every op shared by all targets it is pinned to the build platform, so it
 // has one digest and runs once for a multi-platform build.
-func modFiles(ctx llb.State, buildPlatform ocispecs.Platform) llb.State {
+func modFiles(ctx llb.State, s *spec.Spec, buildPlatform ocispecs.Platform) llb.State {
 	return llb.Scratch().File(llb.Copy(ctx, "/", "/", &llb.CopyInfo{
-		IncludePatterns:     ModFilePatterns,
+		IncludePatterns:     modFilePatterns(s.ModuleDir()),
 		CopyDirContentsOnly: true,
 		AllowEmptyWildcard:  true,
 		AllowWildcard:       true,
@@ -46,7 +58,7 @@ func modFiles(ctx llb.State, buildPlatform ocispecs.Platform) llb.State {
 // from (build.private, else build.env.GOPRIVATE or build.env.GOPROXY): the
 // usual cause is a private module without credentials.
 func (b *builder) moduleDownload() {
-	mods := modFiles(b.opt.Context, b.opt.BuildPlatform)
+	mods := modFiles(b.opt.Context, b.opt.Spec, b.opt.BuildPlatform)
 	opts := []llb.RunOption{
 		llb.AddMount(srcDir, mods, llb.Readonly),
 		b.frontendMount(),
@@ -96,7 +108,45 @@ func (b *builder) credentials() ([]llb.RunOption, []string) {
 	if p := b.opt.Spec.Build.Private; len(p) > 0 {
 		env = append(env, "GOPRIVATE="+strings.Join(p, ","))
 	}
+	// A vendored build fetches nothing, and its go build step has no
+	// frontend image mounted to run.
+	if auth := b.opt.Spec.Build.GoAuth; len(auth) > 0 && b.frontendBin != "" && !b.opt.Vendor {
+		mounts, goauth := b.goAuth(auth)
+		opts = append(opts, mounts...)
+		env = append(env, goauth)
+	}
 	return opts, env
+}
+
+// goAuthDir is where the secrets of build.goauth are mounted, each under
+// its id.
+const goAuthDir = "/run/go-app/goauth"
+
+// GoAuthRunner is the subcommand of the frontend binary that GOAUTH runs:
+// it prints the tokens of the mounted secrets as the go command reads
+// them (see `go help goauth`).
+const GoAuthRunner = "goauth"
+
+// goAuth returns the secret mounts of build.goauth and GOAUTH: netrc
+// first, so that a netrc secret keeps working, then the command line of
+// the frontend binary (the go command runs a GOAUTH entry other than off,
+// netrc and git as a command),
+// given each URL prefix with the file of its secret. The go command splits
+// the command at spaces; the spec allows none in a URL or secret id.
+func (b *builder) goAuth(auth []spec.GoAuth) ([]llb.RunOption, string) {
+	var opts []llb.RunOption
+	mounted := map[string]bool{}
+	cmd := []string{b.frontendBin, GoAuthRunner}
+	for _, a := range auth {
+		id := cmp.Or(a.Secret, spec.DefaultGoAuthSecret)
+		file := goAuthDir + "/" + id
+		if !mounted[id] {
+			mounted[id] = true
+			opts = append(opts, llb.AddSecret(file, llb.SecretID(id), llb.SecretOptional))
+		}
+		cmd = append(cmd, "-token", a.URL+"="+file)
+	}
+	return opts, "GOAUTH=netrc;" + strings.Join(cmd, " ")
 }
 
 // envValue returns the value of key in a KEY=VALUE list; the last one wins.

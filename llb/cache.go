@@ -73,7 +73,7 @@ func (b *builder) dependencies(target ocispecs.Platform, goEnv []string, profile
 	}
 	name := fmt.Sprintf("%s go build dependencies (%d imports)", platformName(target), len(b.opt.Dependencies))
 	opts := []llb.RunOption{
-		llb.AddMount(srcDir, modFiles(b.opt.Context, b.opt.BuildPlatform), llb.Readonly),
+		llb.AddMount(srcDir, modFiles(b.opt.Context, b.opt.Spec, b.opt.BuildPlatform), llb.Readonly),
 		llb.AddMount(goModCache, *b.modules, llb.ForceNoOutput, llb.ContentCache(llb.MountContentCacheOff)),
 		// Read through (GOCACHEPROG), never written: what this builder
 		// compiled before is copied into the layer instead of compiled.

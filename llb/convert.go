@@ -20,6 +20,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"path"
 	"slices"
 	"strings"
 	"time"
@@ -246,7 +247,7 @@ func (b *builder) exec(root llb.State, name string, args []string, env []string,
 func (b *builder) execNoCaches(root llb.State, name string, args []string, env []string, opts ...llb.RunOption) llb.ExecState {
 	ro := []llb.RunOption{
 		llb.Args(args),
-		llb.Dir(srcDir),
+		llb.Dir(b.workDir()),
 		llb.WithCustomName(name),
 		llb.Platform(b.opt.BuildPlatform),
 	}
@@ -260,6 +261,12 @@ func (b *builder) execNoCaches(root llb.State, name string, args []string, env [
 		ro = append(ro, llb.AddEnv(k, v))
 	}
 	return root.Run(append(ro, opts...)...)
+}
+
+// workDir is where the go commands run: the module directory of the spec
+// in the build context's mount.
+func (b *builder) workDir() string {
+	return path.Join(srcDir, b.opt.Spec.ModuleDir())
 }
 
 func (b *builder) cacheID(name string) string {

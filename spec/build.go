@@ -89,6 +89,7 @@ func (v *validator) build() {
 	v.buildFlags()
 	v.buildBytes()
 	v.private()
+	v.goauth()
 	v.ldflags()
 }
 
@@ -119,8 +120,11 @@ func (v *validator) buildBytes() {
 	for k, val := range b.Env {
 		n += len(k) + len(val) + 2
 	}
+	for _, a := range b.GoAuth {
+		n += len(a.URL) + len(a.Secret) + 2
+	}
 	if n > MaxBuildBytes {
-		v.add(v.at("build"), "build.ldflags, build.tags, build.flags, build.private and build.env add up to %s; every go build step carries them, so they may add up to at most %s: make them shorter", byteSize(n), byteSize(MaxBuildBytes))
+		v.add(v.at("build"), "build.ldflags, build.tags, build.flags, build.private, build.env and build.goauth add up to %s; every go build step carries them, so they may add up to at most %s: make them shorter", byteSize(n), byteSize(MaxBuildBytes))
 	}
 }
 

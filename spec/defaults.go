@@ -36,21 +36,72 @@ const fallbackName = "app"
 // every binary has its name (a duplicate name, a runtime.entrypoint that is
 // no binary).
 func (s *Spec) FillDefaults(gomod []byte) error {
-	return s.fillDefaults(gomod, true)
+	return s.FillDefaultsFrom(GoFiles{GoMod: gomod})
 }
 
 // FillTestDefaults is FillDefaults for the test target, which builds no
 // binary: a spec without main and binaries (a library module) is fine.
 func (s *Spec) FillTestDefaults(gomod []byte) error {
-	return s.fillDefaults(gomod, false)
+	return s.fillDefaults(GoFiles{GoMod: gomod}, false)
 }
 
-func (s *Spec) fillDefaults(gomod []byte, needBinaries bool) error {
-	mod, err := ParseGoMod(gomod)
+// GoFiles are the files of the build context the defaults come from.
+type GoFiles struct {
+	// GoMod is the go.mod of the module directory (Spec.ModuleDir), nil
+	// when it has none.
+	GoMod []byte
+	// GoWork is the go.work the go command uses there, nil without one;
+	// GoWorkPath is its path in the build context. Its toolchain or go
+	// line gives the Go version, and the module directory may then be a
+	// workspace root without a go.mod.
+	GoWork     []byte
+	GoWorkPath string
+	// WorkspaceModules are the directories of the workspace's modules,
+	// relative to the module directory. At a workspace root without a
+	// go.mod, where ./... matches no package, they are the test target's
+	// default packages: ./DIR/... for each.
+	WorkspaceModules []string
+}
+
+// FillDefaultsFrom is FillDefaults for a module in a directory of the
+// build context or in a workspace (see Module).
+func (s *Spec) FillDefaultsFrom(f GoFiles) error {
+	return s.fillDefaults(f, true)
+}
+
+// FillTestDefaultsFrom is FillTestDefaults for a module in a directory of
+// the build context or in a workspace.
+func (s *Spec) FillTestDefaultsFrom(f GoFiles) error {
+	return s.fillDefaults(f, false)
+}
+
+// goVersionFrom reads the module and the Go version of the files: a
+// workspace's go.work decides the version, as it does for the go command.
+func (s *Spec) goVersionFrom(f GoFiles) (Module, error) {
+	name := path.Join(s.ModuleDir(), goModName)
+	if f.GoWork == nil {
+		return parseGoMod(name, f.GoMod)
+	}
+	work, err := ParseGoWork(f.GoWorkPath, f.GoWork)
+	if err != nil || f.GoMod == nil {
+		return work, err
+	}
+	mod, err := parseGoMod(name, f.GoMod)
+	mod.Go, mod.Toolchain = cmp.Or(work.Go, mod.Go), cmp.Or(work.Toolchain, mod.Toolchain)
+	return mod, err
+}
+
+func (s *Spec) fillDefaults(f GoFiles, needBinaries bool) error {
+	mod, err := s.goVersionFrom(f)
 	if err != nil {
 		return err
 	}
 	s.fillBinaries(mod.Path)
+	if f.GoMod == nil && len(s.Test.Packages) == 0 {
+		for _, d := range f.WorkspaceModules {
+			s.Test.Packages = append(s.Test.Packages, "./"+path.Join(d, "..."))
+		}
+	}
 
 	var errs Errors
 	if needBinaries && len(s.Binaries) == 0 {
@@ -61,7 +112,7 @@ func (s *Spec) fillDefaults(gomod []byte, needBinaries bool) error {
 	}
 	if s.Go.Image == "" {
 		if s.Go.Version == "" {
-			errs = append(errs, &Error{Filename: goModName, Msg: "no go line to pick the Go version from; add one, like go 1.26, or set go.version in " + displayName(s.Source.Filename), Rule: RuleInvalidGoMod})
+			errs = append(errs, &Error{Filename: cmp.Or(f.GoWorkPath, path.Join(s.ModuleDir(), goModName)), Msg: "no go line to pick the Go version from; add one, like go 1.26, or set go.version in " + displayName(s.Source.Filename), Rule: RuleInvalidGoMod})
 		} else {
 			s.Go.Image = DefaultImageRepo + ":" + s.Go.Version
 		}

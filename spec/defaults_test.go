@@ -174,12 +174,12 @@ func TestFillDefaultsErrors(t *testing.T) {
 		{
 			name: "no go.mod",
 			yaml: "main: ./cmd/server\n",
-			want: []string{"no go.mod at the root of the build context; go-app builds Go modules"},
+			want: []string{"no go.mod at the root of the build context; go-app builds Go modules (set module: to the directory of one in a subdirectory)"},
 		},
 		{
 			name: "no go.mod, toolchain set",
 			yaml: "main: ./cmd/server\ngo:\n  image: golang:1.26\n",
-			want: []string{"no go.mod at the root of the build context; go-app builds Go modules"},
+			want: []string{"no go.mod at the root of the build context; go-app builds Go modules (set module: to the directory of one in a subdirectory)"},
 		},
 		{
 			name:  "invalid go.mod",

@@ -15,6 +15,13 @@
 //
 //	# syntax=goappfrontend/go-app:1
 //
+//	# The directory of the Go module, relative to the build context
+//	# (default ".", the root). go build and go test run there; main,
+//	# binaries and test.packages are relative to it. A go.work there or
+//	# above is used as the go command uses it; replace directives may
+//	# point at other directories of the context (see Monorepos).
+//	module: .
+//
 //	# The one main package to build, relative to the module root ("./..."
 //	# patterns are not allowed). The binary is named after its last path
 //	# element ("server"); "." is named after the module path. Leave out
@@ -70,6 +77,12 @@
 //	  # Private modules in the module layer that --cache-to exports
 //	  # (default false: a new builder downloads them again).
 //	  cache_private: false
+//	  # Tokens for HTTPS module servers, like a private GOPROXY (GOAUTH,
+//	  # Go 1.24+): each from a build secret (default id goauth), like
+//	  # --secret id=goauth,env=PROXY_TOKEN, sent as a Bearer token.
+//	  goauth:
+//	    - url: https://proxy.corp.example.com/
+//	      secret: goauth
 //
 //	# Target platforms when the build gets no --platform. Linux only:
 //	# amd64 (v1 to v4), arm64, arm/v6, arm/v7, 386, ppc64le, s390x,
@@ -154,11 +167,11 @@
 // hold tabs and line breaks, no other control character. go-app reports
 // the first 50 problems of a file (MaxErrors) and how many more there
 // are. At most 100 binaries (MaxBinaries) go in one image, and
-// build.ldflags, build.tags, build.flags, build.private and build.env add
-// up to at most 64 KiB (MaxBuildBytes), as every go build step carries
-// them. These limits keep what any file can cost a shared builder small:
-// the LLB of one platform stays under 16 MiB and its image config under 4
-// MiB. A real spec is a hundred times smaller.
+// build.ldflags, build.tags, build.flags, build.private, build.env and
+// build.goauth add up to at most 64 KiB (MaxBuildBytes), as every go build
+// step carries them. These limits keep what any file can cost a shared
+// builder small: the LLB of one platform stays under 16 MiB and its image
+// config under 4 MiB. A real spec is a hundred times smaller.
 //
 // # Zero config
 //
@@ -184,6 +197,26 @@
 // `go build`, so //go:build ignore files never count. Deeper directories
 // (./cmd/NAME/sub, ./internal/...) are not looked at. A spec that sets
 // main or binaries reads nothing for this.
+//
+// # Monorepos
+//
+// module names the directory of the module to build when it is not the
+// root of the build context (services/api). The build context must hold
+// every module the build compiles from source: go-app sends the whole
+// context, and the go commands run in /src/<module>. A go.work file in the
+// module directory or above it makes the build a workspace build (unless
+// build.env sets GOWORK=off); module may then be the workspace root, with
+// main naming a package of one of its modules (./services/api). Zero
+// config then looks at the root and ./cmd/NAME of every workspace module
+// and builds the one main package it finds. replace directives of go.mod
+// (and go.work) that point at directories (../../lib) must point inside
+// the context at a directory with a go.mod; `--call check` reports one
+// that does not, at its line of go.mod or go.work, and so for a use
+// directive of go.work. The module download step sees only the go.mod,
+// go.sum, go.work and go.work.sum files of the context, so a .go edit in
+// any module never downloads again. A workspace vendored with `go work
+// vendor` (vendor/modules.txt next to go.work) builds without a download,
+// like a vendored module.
 //
 // # Version stamping
 //

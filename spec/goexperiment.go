@@ -15,8 +15,8 @@ var (
 	// fipsVersion matches a GOFIPS140 value: off, latest, an alias of
 	// $GOROOT/lib/fips140 (inprocess, certified) or a module version.
 	fipsVersion = regexp.MustCompile(`^(off|latest|inprocess|certified|v\d+\.\d+\.\d+(-[0-9a-f]+)?)$`)
-	// goMinor is the minor version of a go.version.
-	goMinor = regexp.MustCompile(`^1\.(\d+)`)
+	// goMinorRE is the minor version of a go.version.
+	goMinorRE = regexp.MustCompile(`^1\.(\d+)`)
 )
 
 // FIPSMinGo is the first Go minor version (1.N) that builds in FIPS 140-3
@@ -75,7 +75,7 @@ func (v *validator) fips() {
 // goMinor returns N of the Go 1.N that builds, when the spec says which:
 // go.version (or go.mod's), unless go.image names another toolchain image.
 func (s *Spec) goMinor() (int, bool) {
-	m := goMinor.FindStringSubmatch(s.Go.Version)
+	m := goMinorRE.FindStringSubmatch(s.Go.Version)
 	if m == nil || s.Go.Image != "" && s.Go.Image != DefaultImageRepo+":"+s.Go.Version {
 		return 0, false
 	}

@@ -2,6 +2,7 @@ package spec
 
 import (
 	"errors"
+	"path"
 	"regexp"
 	"strings"
 
@@ -28,15 +29,25 @@ type Module struct {
 // which is an error: go-app builds Go modules. Its errors are Errors, in
 // go.mod and at the line of the problem.
 func ParseGoMod(data []byte) (Module, error) {
+	return parseGoMod(goModName, data)
+}
+
+// parseGoMod is ParseGoMod of the go.mod at name (its path in the build
+// context, for messages).
+func parseGoMod(name string, data []byte) (Module, error) {
 	if data == nil {
-		return Module{}, Errors{{Msg: "no go.mod at the root of the build context; go-app builds Go modules", Rule: RuleInvalidValue}}
+		msg := "no go.mod at the root of the build context; go-app builds Go modules (set module: to the directory of one in a subdirectory)"
+		if dir := path.Dir(name); dir != "." {
+			msg = "no go.mod in " + dir + " (module), and no go.work there or above it; go-app builds Go modules: set module: to the directory of one"
+		}
+		return Module{}, Errors{{Msg: msg, Rule: RuleInvalidValue}}
 	}
-	f, err := modfile.Parse(goModName, data, nil)
+	f, err := modfile.Parse(name, data, nil)
 	if err != nil {
-		return Module{}, goModErrors(err)
+		return Module{}, goModErrors(name, err)
 	}
 	if f.Module == nil {
-		return Module{}, Errors{{Filename: goModName, Msg: "no module line; add one, like module example.com/app", Rule: RuleInvalidGoMod}}
+		return Module{}, Errors{{Filename: name, Msg: "no module line; add one, like module example.com/app", Rule: RuleInvalidGoMod}}
 	}
 	m := Module{Path: f.Module.Mod.Path}
 	if f.Go != nil {
@@ -48,11 +59,30 @@ func ParseGoMod(data []byte) (Module, error) {
 	return m, nil
 }
 
-// goModErrors turns the errors of modfile.Parse into Errors.
-func goModErrors(err error) Errors {
+// ParseGoWork parses a go.work at name (its path in the build context)
+// into the Go version it asks for: a Module without a Path. Its errors are
+// Errors in that file.
+func ParseGoWork(name string, data []byte) (Module, error) {
+	f, err := modfile.ParseWork(name, data, nil)
+	if err != nil {
+		return Module{}, goModErrors(name, err)
+	}
+	var m Module
+	if f.Go != nil {
+		m.Go = f.Go.Version
+	}
+	if f.Toolchain != nil {
+		m.Toolchain = f.Toolchain.Name
+	}
+	return m, nil
+}
+
+// goModErrors turns the errors of modfile.Parse of the file name into
+// Errors.
+func goModErrors(name string, err error) Errors {
 	var list modfile.ErrorList
 	if !errors.As(err, &list) || len(list) == 0 {
-		return Errors{{Filename: goModName, Msg: err.Error(), Rule: RuleInvalidGoMod}}
+		return Errors{{Filename: name, Msg: err.Error(), Rule: RuleInvalidGoMod}}
 	}
 	errs := make(Errors, 0, len(list))
 	for _, e := range list {
@@ -69,7 +99,7 @@ func goModErrors(err error) Errors {
 		if e.Pos.LineRune > 1 {
 			at.Column = e.Pos.LineRune
 		}
-		errs = append(errs, &Error{Filename: goModName, Pos: at, Msg: msg, Rule: RuleInvalidGoMod})
+		errs = append(errs, &Error{Filename: name, Pos: at, Msg: msg, Rule: RuleInvalidGoMod})
 	}
 	return errs
 }

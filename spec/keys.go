@@ -55,6 +55,7 @@ func (fs fields) names() []string {
 // "*". Every pattern of Spec has one (a test checks).
 var expectations = map[string]string{
 	"":                       "a map of keys, like main: ./cmd/server",
+	"module":                 "a directory of the build context, like services/api",
 	"main":                   "a package path, like ./cmd/server",
 	"binaries":               "a list of binaries, like [{main: ./cmd/api}, {main: ./cmd/worker}]",
 	"binaries.*":             "a map, like {name: api, main: ./cmd/api}",
@@ -77,6 +78,10 @@ var expectations = map[string]string{
 	"build.trimpath":         "true or false",
 	"build.cgo":              "true or false",
 	"build.cache_private":    "true or false",
+	"build.goauth":           "a list of tokens, like [{url: https://proxy.corp.example.com/, secret: goauth}]",
+	"build.goauth.*":         "a map, like {url: https://proxy.corp.example.com/, secret: goauth}",
+	"build.goauth.*.url":     "an https URL prefix, like https://proxy.corp.example.com/",
+	"build.goauth.*.secret":  "a build secret id, like goauth",
 	"platforms":              "a list of platforms, like [linux/amd64, linux/arm64]",
 	"platforms.*":            "a platform, like linux/arm64",
 	"runtime":                "a map, like {base: scratch, ports: [8080]}",

@@ -34,7 +34,8 @@ const (
 	// MaxBinaries is how many binaries one image may hold.
 	MaxBinaries = 100
 	// MaxBuildBytes is how many bytes build.ldflags, build.tags,
-	// build.flags, build.private and the names and values of build.env may add up to:
+	// build.flags, build.private, the names and values of build.env and
+	// build.goauth may add up to:
 	// every go build step carries them, once per binary.
 	MaxBuildBytes = 64 << 10
 	// MaxErrors is how many problems Load and FillDefaults report; the

@@ -91,7 +91,7 @@ func TestLimitsOfTheBuild(t *testing.T) {
 	}
 	for _, tc := range []struct{ name, yaml, want string }{
 		{"too many binaries", bins.String(), "2:3 binaries lists 101 binaries; an image may hold at most 100: build the others into images of their own"},
-		{"build section too big", env, "3:3 build.ldflags, build.tags, build.flags, build.private and build.env add up to 90.0 KiB; every go build step carries them, so they may add up to at most 64 KiB: make them shorter"},
+		{"build section too big", env, "3:3 build.ldflags, build.tags, build.flags, build.private, build.env and build.goauth add up to 90.0 KiB; every go build step carries them, so they may add up to at most 64 KiB: make them shorter"},
 	} {
 		_, err := Load("go-app.yaml", []byte(tc.yaml))
 		if got := problemsOf(t, err); len(got) != 1 || got[0] != tc.want {

@@ -98,7 +98,7 @@ func TestLoadErrors(t *testing.T) {
 		{
 			name: "unknown key without suggestion",
 			yaml: yamlText("main: ./cmd/server", "dockerfile: Dockerfile"),
-			want: []string{`2:1 unknown key "dockerfile"; valid keys are main, binaries, go, build, platforms, runtime, labels, test`},
+			want: []string{`2:1 unknown key "dockerfile"; valid keys are module, main, binaries, go, build, platforms, runtime, labels, test`},
 		},
 		{
 			name: "wrong types",

@@ -50,7 +50,12 @@ var (
 		Description: "go.mod must be a valid go.mod with a module line and a go line",
 		URL:         ReferenceURL + "#invalidgomod",
 	}
+	RuleMissingModule = Rule{
+		Name:        "MissingModule",
+		Description: "Every directory a replace directive or a go.work use directive names must be a module inside the build context",
+		URL:         ReferenceURL + "#missingmodule",
+	}
 )
 
 // Rules are all the rules, in the order the reference lists them.
-var Rules = []Rule{RuleInvalidYAML, RuleUnknownKey, RuleDuplicateKey, RuleWrongType, RuleInvalidValue, RuleInvalidGoMod}
+var Rules = []Rule{RuleInvalidYAML, RuleUnknownKey, RuleDuplicateKey, RuleWrongType, RuleInvalidValue, RuleInvalidGoMod, RuleMissingModule}

@@ -15,6 +15,19 @@ const (
 
 // Spec is the whole go-app.yaml.
 type Spec struct {
+	// Module is the directory of the Go module to build, relative to the
+	// build context, like "services/api" (default ".", the context root).
+	// The go commands run there: main, binaries and test.packages are
+	// relative to it, zero config looks for the main package there, and
+	// go.mod is read from it. A go.work in it or in a directory above it
+	// (inside the context) makes the build a workspace build, as the go
+	// command does: Module may then also be the workspace root, without a
+	// go.mod, with main naming a package of a workspace module, like
+	// ./services/api. replace directives may point at other directories
+	// of the context, like ../../lib. Every module the build compiles from
+	// source must be inside the build context.
+	Module string `yaml:"module,omitempty" json:"module,omitempty"`
+
 	// Main is the import path (relative to the module root, like "./cmd/server"
 	// or ".") of the one main package to build. The binary is named after its
 	// last path element (the module name for "."). Use Binaries instead to
@@ -159,7 +172,37 @@ type Build struct {
 	// unless the exported cache is as private as the source and this is
 	// true. Credentials are never in a layer either way.
 	CachePrivate bool `yaml:"cache_private,omitempty" json:"cache_private,omitempty"`
+
+	// GoAuth sends a token from a build secret to an HTTPS server the go
+	// command fetches modules from, like a private GOPROXY: GOAUTH (Go
+	// 1.24 and later) as an alternative to a netrc file. The module
+	// download and go build steps (and no other) get the secrets mounted
+	// and GOAUTH set to "netrc;" (a netrc secret keeps working) and a
+	// command of the frontend binary that prints the tokens; a secret the
+	// build does not pass sends no token. GOAUTH cannot then be set in Env
+	// too.
+	GoAuth []GoAuth `yaml:"goauth,omitempty" json:"goauth,omitempty"`
 }
+
+// GoAuth is one token for the go command's HTTPS requests (GOAUTH).
+type GoAuth struct {
+	// URL is the prefix of the URLs that get the token, like
+	// "https://proxy.corp.example.com/": https only, no spaces or ";".
+	URL string `yaml:"url" json:"url"`
+
+	// Secret is the id of the build secret holding the token (default
+	// "goauth"), passed like `--secret id=goauth,env=PROXY_TOKEN`. A bare
+	// token is sent as "Authorization: Bearer TOKEN"; a value with a
+	// scheme, like "Basic dXNlcjpwYXNz", is sent as it is.
+	Secret string `yaml:"secret,omitempty" json:"secret,omitempty"`
+
+	// Pos is where this entry is declared; filled by Load.
+	Pos Position `yaml:"-" json:"-"`
+}
+
+// DefaultGoAuthSecret is the build secret of a build.goauth entry that
+// names none.
+const DefaultGoAuthSecret = "goauth"
 
 // Runtime describes the image the program runs in.
 type Runtime struct {
@@ -289,7 +332,9 @@ var DefaultTestPackages = []string{"./..."}
 // (never emulated), once whatever --platform says.
 type Test struct {
 	// Packages are the packages to test, relative to the module root:
-	// "./...", "./internal/...", ".". Default: ["./..."].
+	// "./...", "./internal/...", ".". Default: ["./..."]; at the root of
+	// a go.work workspace without a go.mod, where ./... matches nothing,
+	// "./DIR/..." of each workspace module.
 	Packages []string `yaml:"packages,omitempty" json:"packages,omitempty"`
 
 	// Flags are extra flags of `go test`, each one item with its value

@@ -42,6 +42,7 @@ const maxID = 1<<31 - 1
 // FillDefaults runs Validate again once the names are set.
 func (s *Spec) Validate() Errors {
 	v := &validator{s: s, problems: problems{filename: displayName(s.Source.Filename)}}
+	v.module()
 	v.binaries()
 	v.toolchain()
 	v.build()

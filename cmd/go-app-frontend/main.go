@@ -7,8 +7,9 @@
 // runtime files of a scratch image, and `go-app-frontend gotest -log FILE
 // -- go test ...` runs the test target's go test and keeps its output;
 // `modules`, `deps` and `gobuild` move Go's caches in and out of layers,
-// `toolchain` makes the layer the go build steps run on (gocache.go), and
-// `setcap` gives the entrypoint binary its file capabilities (setcap.go).
+// `toolchain` makes the layer the go build steps run on (gocache.go),
+// `setcap` gives the entrypoint binary its file capabilities (setcap.go), and
+// `goauth` is the GOAUTH command of build.goauth (goauth.go).
 package main
 
 import (
@@ -32,6 +33,12 @@ func main() {
 			return
 		case "gotest":
 			os.Exit(gotest(os.Args[2:]))
+		case "goauth":
+			if err := goauth(os.Args[2:], os.Stdin, os.Stdout, os.Stderr); err != nil {
+				fmt.Fprintln(os.Stderr, "go-app-frontend goauth:", err)
+				os.Exit(1)
+			}
+			return
 		case "modules", "deps", "cacheprog", "gobuild", "toolchain", "setcap":
 			run := map[string]func([]string) error{"modules": modules, "deps": deps, "cacheprog": cacheprog, "gobuild": gobuild, "toolchain": toolchain, "setcap": setcap}[os.Args[1]]
 			if err := run(os.Args[2:]); err != nil {

@@ -48,6 +48,24 @@ var rules = map[string]rule{
 			"pattern": `^(\.(/|$)|$)`,
 		},
 	},
+	"module": {
+		why: "validator.module: relative to the build context, so not absolute (empty leaves module unset)",
+		keywords: obj{
+			"type":    []any{"string", "null"},
+			"pattern": `^([^/]|$)`,
+		},
+	},
+	"build.goauth[]": {
+		why:      "validator.goauth: build.goauth.N.url is required (so an empty item is an error too)",
+		keywords: obj{"type": "object", "required": []any{"url"}},
+	},
+	"build.goauth[].url": {
+		why: "goAuthURLProblem: starts with https://",
+		keywords: obj{
+			"type":    "string",
+			"pattern": `^https://`,
+		},
+	},
 	"binaries[]": {
 		why:      "validator.mainPackage: binaries.N.main is required (so an empty item is an error too)",
 		keywords: obj{"type": "object", "required": []any{"main"}},

@@ -46,6 +46,22 @@ type Config struct {
 // module: other modules' packages and the standard library's, without "C".
 // modPath is the module path from go.mod. Test files do not count.
 func External(fsys fs.FS, modPath string, mains []string, cfg Config) ([]string, error) {
+	return ExternalOf(fsys, []Module{{Path: modPath, Dir: "."}}, mains, cfg)
+}
+
+// Module is a module whose source is in fsys.
+type Module struct {
+	Path string // module path
+	Dir  string // its directory in fsys, "." for the root
+}
+
+// ExternalOf is External for several modules in source, like the modules
+// of a go.work workspace and the directories replace directives point at:
+// mains are directories of fsys, and a package of any of mods is walked as
+// source, never returned. An import belongs to the module with the
+// longest path that is a prefix of it, as the go command resolves it.
+func ExternalOf(fsys fs.FS, mods []Module, mains []string, cfg Config) ([]string, error) {
+	local := resolver(mods)
 	ctxt := buildContext(fsys, cfg)
 	var (
 		mu       sync.Mutex
@@ -81,17 +97,16 @@ func External(fsys fs.FS, modPath string, mains []string, cfg Config) ([]string,
 				return
 			}
 			for _, imp := range p.Imports {
-				switch {
-				case imp == "C":
-				case imp == modPath:
-					visit(".")
-				case strings.HasPrefix(imp, modPath+"/"):
-					visit(strings.TrimPrefix(imp, modPath+"/"))
-				default:
-					mu.Lock()
-					external[imp] = true
-					mu.Unlock()
+				if imp == "C" {
+					continue
 				}
+				if dir, ok := local(imp); ok {
+					visit(dir)
+					continue
+				}
+				mu.Lock()
+				external[imp] = true
+				mu.Unlock()
 			}
 		}()
 	}
@@ -108,6 +123,24 @@ func External(fsys fs.FS, modPath string, mains []string, cfg Config) ([]string,
 	}
 	slices.Sort(out)
 	return out, nil
+}
+
+// resolver returns the function that maps an import path to its
+// directory in fsys when one of mods holds it.
+func resolver(mods []Module) func(imp string) (string, bool) {
+	mods = slices.Clone(mods)
+	slices.SortStableFunc(mods, func(a, b Module) int { return len(b.Path) - len(a.Path) })
+	return func(imp string) (string, bool) {
+		for _, m := range mods {
+			if imp == m.Path {
+				return path.Clean(m.Dir), true
+			}
+			if rest, ok := strings.CutPrefix(imp, m.Path+"/"); ok {
+				return path.Join(m.Dir, rest), true
+			}
+		}
+		return "", false
+	}
 }
 
 // buildContext is go/build's context for the target, reading fsys.

@@ -76,3 +76,34 @@ func itoa(i int) string {
 	}
 	return string(b)
 }
+
+// A module in a subdirectory that replaces a library with a sibling
+// directory, and a workspace: the packages of every module in source are
+// walked, none of them is a dependency.
+func TestExternalOfSeveralModules(t *testing.T) {
+	fsys := fstest.MapFS{
+		"services/api/go.mod":          {Data: []byte("module example.com/api\n")},
+		"services/api/main.go":         {Data: []byte("package main\nimport (\n\t\"example.com/lib/store\"\n\t\"example.com/api/internal/h\"\n\t\"net/http\"\n)\n")},
+		"services/api/internal/h/h.go": {Data: []byte("package h\nimport \"github.com/go-chi/chi/v5\"\n")},
+		"lib/go.mod":                   {Data: []byte("module example.com/lib\n")},
+		"lib/store/store.go":           {Data: []byte("package store\nimport (\n\t\"database/sql\"\n\t\"example.com/lib\"\n\t\"example.com/lib/nested/x\"\n)\n")},
+		"lib/lib.go":                   {Data: []byte("package lib\nimport \"github.com/google/uuid\"\n")},
+		"nested/x/x.go":                {Data: []byte("package x\nimport \"strings\"\n")},
+		"lib/nested/x/wrong.go":        {Data: []byte("package x\nimport \"github.com/not/walked\"\n")},
+	}
+	mods := []Module{
+		{Path: "example.com/api", Dir: "services/api"},
+		{Path: "example.com/lib", Dir: "lib"},
+		// a nested module, replaced by another directory: the longest
+		// module path wins
+		{Path: "example.com/lib/nested", Dir: "nested"},
+	}
+	got, err := ExternalOf(fsys, mods, []string{"services/api"}, Config{GOOS: "linux", GOARCH: "amd64"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"database/sql", "github.com/go-chi/chi/v5", "github.com/google/uuid", "net/http", "strings"}
+	if !slices.Equal(got, want) {
+		t.Errorf("ExternalOf = %q\nwant         %q", got, want)
+	}
+}

@@ -37,6 +37,7 @@ import (
 	"go/scanner"
 	"go/token"
 	"io"
+	"maps"
 	"path"
 	"slices"
 	"strings"
@@ -98,6 +99,46 @@ func Detect(files []Source, cfg Config, specFile string) (string, error) {
 		msg += fmt.Sprintf(" (the package clause of %s could not be read)", strings.Join(unreadable, ", "))
 	}
 	return "", errors.New(msg)
+}
+
+// DetectWorkspace is Detect for the root of a go.work workspace without a
+// go.mod of its own: modules maps the directory of each workspace module,
+// relative to the root ("app", "services/api"), to its files, with paths
+// relative to that directory. In each module the same places count, and
+// its root wins over its ./cmd, as for Detect. It returns the one main
+// package of all the modules, like "./app" or "./app/cmd/server".
+func DetectWorkspace(modules map[string][]Source, cfg Config, specFile string) (string, error) {
+	var all []string
+	dirs := slices.Sorted(maps.Keys(modules))
+	for _, dir := range dirs {
+		mains, _ := mainPackages(modules[dir], cfg)
+		if slices.Contains(mains, ".") {
+			mains = []string{"."}
+		}
+		for _, m := range mains {
+			all = append(all, "./"+path.Join(dir, m))
+		}
+	}
+	switch {
+	case len(all) == 1:
+		return all[0], nil
+	case len(all) > 1:
+		return "", fmt.Errorf("no main or binaries set, and the workspace modules have several main packages: %s; "+
+			"set main: in %s to the one to build (like main: %s), or list them under binaries:",
+			strings.Join(all, ", "), specFile, all[0])
+	}
+	return "", fmt.Errorf("no main or binaries set, and go-app found no main package to build for linux "+
+		"at the root (./*.go) or in ./cmd/*/ of the workspace modules (%s); "+
+		"set main: in %s to the main package to build (like main: ./%s), or set module: to the module to build",
+		strings.Join(dirs, ", "), specFile, path.Join(cmpOr(dirs), "cmd/server"))
+}
+
+// cmpOr is the first of dirs, or "app".
+func cmpOr(dirs []string) string {
+	if len(dirs) > 0 {
+		return dirs[0]
+	}
+	return "app"
 }
 
 // mainPackages returns the main packages among files, "." and
