@@ -1,6 +1,6 @@
 # hack/lib.sh: what hack/stack.sh and hack/bench/bench.sh share: logging,
-# failing, timing, and building a tool from the Go module proxy into the
-# tools cache. The caller sets LOG_PREFIX, TOOLS_CACHE, WORK_DIR and
+# failing, stopping a daemon, timing, and building a tool from the Go
+# module proxy into the tools cache. The caller sets LOG_PREFIX, TOOLS_CACHE, WORK_DIR and
 # TOOLS_RECIPE (hack/versions.sh) before calling these.
 # shellcheck shell=bash
 
@@ -9,6 +9,20 @@ log() { printf '[%s] %s\n' "${LOG_PREFIX:-hack}" "$*" >&2; }
 die() {
 	log "ERROR: $*"
 	exit 1
+}
+
+# terminate NAME PID: SIGTERM, up to 15 s for the process to exit, then
+# SIGKILL.
+terminate() {
+	local name=$1 pid=$2
+	kill -TERM "$pid" 2>/dev/null || true
+	for _ in $(seq 1 150); do
+		[ -d "/proc/$pid" ] || return 0
+		sleep 0.1
+	done
+	log "$name (pid $pid) did not stop within 15s; killing it"
+	kill -KILL "$pid" 2>/dev/null || true
+	sleep 0.5
 }
 
 # fmt_secs MICROS: prints seconds with one decimal.

@@ -149,15 +149,7 @@ stop_daemon() {
 		log "buildkitd: not running"
 		return
 	fi
-	kill -TERM "$pid" 2>/dev/null || true
-	for _ in $(seq 1 150); do
-		[ -d "/proc/$pid" ] || break
-		sleep 0.1
-	done
-	if [ -d "/proc/$pid" ]; then
-		log "buildkitd: pid $pid did not stop within 15s; killing it"
-		kill -KILL "$pid" 2>/dev/null || true
-	fi
+	terminate buildkitd "$pid"
 	rm -f "$PID_FILE"
 	log "buildkitd: stopped (pid $pid)"
 }
@@ -187,14 +179,7 @@ stop_ephemeral() {
 		if [[ $pid =~ ^[0-9]+$ ]] && [ -r "/proc/$pid/cmdline" ]; then
 			argv0=$(tr '\0' '\n' <"/proc/$pid/cmdline" | head -n 1)
 			if [ "$argv0" = "$BUILDKITD" ] && tr '\0' '\n' <"/proc/$pid/cmdline" | grep -qxF "$d/root"; then
-				kill -TERM "$pid" 2>/dev/null || true
-				for _ in $(seq 1 150); do
-					[ -d "/proc/$pid" ] || break
-					sleep 0.1
-				done
-				if [ -d "/proc/$pid" ]; then
-					kill -KILL "$pid" 2>/dev/null || true
-				fi
+				terminate "throwaway buildkitd $name" "$pid"
 			fi
 		fi
 		docker buildx rm "go-app-bench-eph-$name" >/dev/null 2>&1 || true

@@ -44,16 +44,7 @@ stop_proc() {
 		rm -f "$RUN_DIR/$name.pid"
 		return 1
 	fi
-	kill -TERM "$pid" 2>/dev/null || true
-	for _ in $(seq 1 150); do
-		[ -d "/proc/$pid" ] || break
-		sleep 0.1
-	done
-	if [ -d "/proc/$pid" ]; then
-		log "$name (pid $pid) did not stop within 15s; killing it"
-		kill -KILL "$pid" 2>/dev/null || true
-		sleep 0.5
-	fi
+	terminate "$name" "$pid"
 	rm -f "$RUN_DIR/$name.pid"
 	echo "$pid"
 }
