@@ -43,7 +43,7 @@ BUILDER=go-app
 FRONTEND_IMAGE=$REGISTRY/go-app:dev
 FRONTEND_TAGS=("$FRONTEND_IMAGE" "$REGISTRY/goappfrontend/go-app:1")
 QEMU_FORMATS=(qemu-aarch64 qemu-arm)
-APT_PACKAGES=(runc qemu-user-static binfmt-support ca-certificates)
+APT_PACKAGES=(runc qemu-user-static binfmt-support ca-certificates mmdebstrap)
 
 BUILDKIT_DIR=$TOOLS_CACHE/buildkit-$BUILDKIT_VERSION
 BUILDX_DIR=$TOOLS_CACHE/buildx-$BUILDX_VERSION
@@ -212,6 +212,7 @@ cmd_up() {
 	wait_tool buildkit "$BUILDKIT_VERSION"
 	start_buildkitd
 	toolchain_image
+	debian_toolchain_image
 	busybox_image
 	frontend_image
 	wait_tool buildx "$BUILDX_VERSION"
@@ -280,7 +281,7 @@ cmd_purge() {
 		die "refusing to purge STACK_DIR='$STACK_DIR'"
 	fi
 	rm -rf "${STACK_DIR:?}/registry" "${STACK_DIR:?}/buildkit" "${STACK_DIR:?}/work" \
-		"$STACK_DIR/golang-image.stamp" "$STACK_DIR/frontend.digest" "$ENV_FILE"
+		"$STACK_DIR/golang-image.stamp" "$STACK_DIR/golang-debian-image.stamp" "$STACK_DIR/frontend.digest" "$ENV_FILE"
 	log "purge: removed the registry data and the BuildKit cache under $STACK_DIR"
 }
 
