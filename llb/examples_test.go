@@ -20,7 +20,8 @@ import (
 // the check rules and the source ranges one place each, and held unchanged
 // through it; they were derived again, deliberately, when the Go caches
 // became layers (the module download's output, the go build wrapper), and
-// when the go build steps moved onto the toolchain layer. A
+// when the go build steps moved onto the toolchain layer; sqlite, the cgo
+// example, was added with cgo. A
 // refactor that changes a single byte of the LLB, its source locations or an
 // image config fails here. A deliberate change updates them (run with -v to
 // see them).
@@ -42,6 +43,8 @@ var exampleDigests = map[string]string{
 	"hello linux/mips64le":     "2d0359ede87db1e83701857b72bf5d7c8cebedf4354153a72cb720cdf3091603",
 	"multi linux/amd64":        "ade45bf9a21a598a418c7630ef70a79d2b1ed5a7870682d3da26e0331e148a80",
 	"multi linux/arm64":        "8712ee98243028f1f79a246c18de5202c4cf046bb0160ff0897495924ff08b92",
+	"sqlite linux/amd64":       "897e1091cb0ecc9d818b3eab973af3a64944d2f5b947b14ddaac63701f296402",
+	"sqlite linux/arm64":       "c4794426757cdff71c6a447771cf0ea80287135e130fb91c4f5e5a682496c78f",
 	"every-key linux/amd64":    "a600cc13aeb990031377ea7dd09846af799dfa8332eb102e4c4435438f2ee95b",
 	"every-key linux/arm64":    "0c9c3030ce84515d668bb66c2a35886e46bbb391d464a22e75903a62f15ddeb1",
 	"every-key linux/amd64/v3": "f978559b2e150c86ee29b00671aeb171e7a16c942227368e289f82bccf5f9759",
@@ -96,7 +99,7 @@ test:
 `
 
 func TestExampleDigests(t *testing.T) {
-	for _, name := range []string{"deps", "grpc", "hello", "multi", "every-key"} {
+	for _, name := range []string{"deps", "grpc", "hello", "multi", "sqlite", "every-key"} {
 		plats := examplePlatforms
 		if name == "hello" || name == "every-key" {
 			plats = append(plats[:len(plats):len(plats)], helloPlatforms...)

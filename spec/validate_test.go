@@ -53,9 +53,9 @@ func TestValidateWithoutSource(t *testing.T) {
 		},
 		{
 			name: "scratch is the default base",
-			spec: Spec{Main: ".", Build: Build{Cgo: true}, Runtime: Runtime{User: "nobody"}},
+			spec: Spec{Main: ".", Build: Build{Cgo: true, CgoLink: CgoLinkDynamic}, Runtime: Runtime{User: "nobody"}},
 			want: []string{
-				"go-app.yaml: a cgo binary needs a libc, which scratch does not have; set runtime.base to an image with a libc or drop build.cgo",
+				"go-app.yaml: build.cgo_link: dynamic needs a libc, which scratch does not have; set runtime.base to an image with glibc (like gcr.io/distroless/base-debian12) or remove build.cgo_link to link statically",
 				`go-app.yaml: runtime.user "nobody" must be a numeric UID or UID:GID on scratch, like "65532:65532"; user names need a runtime.base that defines them`,
 			},
 		},
