@@ -1,0 +1,181 @@
+package e2e
+
+import (
+	"debug/elf"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/goappfrontend/go-app/internal/ocirun"
+	"github.com/goappfrontend/go-app/internal/stack"
+)
+
+// copyExample copies an example's files into a fresh directory, for tests
+// that change them.
+func copyExample(t *testing.T, name string) string {
+	t.Helper()
+	dir := t.TempDir()
+	entries, err := os.ReadDir(exampleDir(name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if e.IsDir() {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join(exampleDir(name), e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, e.Name()), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// TestCgoSQLite builds examples/sqlite (mattn/go-sqlite3 against Debian's
+// libsqlite3-dev) for linux/amd64 and linux/arm64 on the build platform,
+// with the cross gcc and the arm64 packages installed by apt, and runs
+// both images (arm64 under QEMU, at run time only): each creates a table,
+// inserts and queries. The binaries are static, on scratch. Then a change
+// of a .go file builds again without installing the packages again.
+func TestCgoSQLite(t *testing.T) {
+	needStack(t)
+	dir := copyExample(t, "sqlite")
+	out := tmpDir(t, "oci-sqlite-")
+	ctx, cancel := ctxFor(t, 30*time.Minute)
+	defer cancel()
+	start := time.Now()
+	progress, err := env.Buildx(ctx, stack.Build{Context: dir, Platforms: bothPlatforms, Output: stack.OCIOutput(out)})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, stack.Tail(progress, 150))
+	}
+	t.Logf("build (amd64+arm64): %s", time.Since(start).Round(100*time.Millisecond))
+	steps := stack.ParseProgress(progress)
+	for _, name := range []string{
+		"[linux/amd64] apt-get install gcc g++ libc6-dev libsqlite3-dev (cgo)",
+		"[linux/arm64] apt-get install gcc-aarch64-linux-gnu g++-aarch64-linux-gnu libc6-dev:arm64 libsqlite3-dev:arm64 (cgo)",
+		"[linux/arm64] go build .",
+	} {
+		if len(stack.Find(steps, name)) == 0 {
+			t.Errorf("no step %q; steps:\n%s", name, strings.Join(stack.Names(steps), "\n"))
+		}
+	}
+	imgs, err := openImages(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkPlatforms(t, imgs, bothPlatforms)
+	for _, img := range imgs {
+		arch := img.Platform.Architecture
+		t.Run(arch, func(t *testing.T) {
+			root := rootfs(t, img)
+			bin := filepath.Join(root, "usr/local/bin/sqlite")
+			f, err := elf.Open(bin)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			for _, p := range f.Progs {
+				if p.Type == elf.PT_INTERP {
+					t.Errorf("the binary has an interpreter: it is not static")
+				}
+			}
+			if libs, _ := f.ImportedLibraries(); len(libs) > 0 {
+				t.Errorf("the binary needs shared libraries %q: it is not static", libs)
+			}
+			for _, dir := range []string{"lib", "usr/lib", "lib64"} {
+				if _, err := os.Stat(filepath.Join(root, dir)); err == nil {
+					t.Errorf("the image has /%s: want scratch with the runtime files only", dir)
+				}
+			}
+			res := runImage(t, img, ocirun.RunConfig{})
+			// 3.40 is bookworm's SQLite: the library of libsqlite3-dev,
+			// not the copy go-sqlite3 bundles.
+			want := "on linux/" + arch + ": banana, cherry\n"
+			if res.ExitCode != 0 || !strings.HasPrefix(res.Stdout, "sqlite 3.40.") || !strings.HasSuffix(res.Stdout, want) {
+				t.Errorf("exit %d, output %q, want \"sqlite 3.40.x %s\"\n%s", res.ExitCode, res.Stdout, want, res.Stderr)
+			}
+		})
+	}
+
+	t.Run("go change", func(t *testing.T) {
+		main := filepath.Join(dir, "main.go")
+		src, err := os.ReadFile(main)
+		if err != nil {
+			t.Fatal(err)
+		}
+		edited := strings.Replace(string(src), `"apple", "banana", "cherry"`, `"apple", "banana", "cherry", "date"`, 1)
+		if err := os.WriteFile(main, []byte(edited), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		start := time.Now()
+		progress, err := env.Buildx(ctx, stack.Build{Context: dir, Platforms: []string{"linux/arm64"}})
+		if err != nil {
+			t.Fatalf("%v\n%s", err, stack.Tail(progress, 100))
+		}
+		t.Logf("rebuild after a .go change (arm64): %s", time.Since(start).Round(100*time.Millisecond))
+		steps := stack.ParseProgress(progress)
+		install := stack.Find(steps, "[linux/arm64] apt-get install gcc-aarch64-linux-gnu g++-aarch64-linux-gnu libc6-dev:arm64 libsqlite3-dev:arm64 (cgo)")
+		if len(install) == 0 || slices.ContainsFunc(install, func(s *stack.Step) bool { return !s.Cached }) {
+			t.Errorf("the install step ran again after a .go change: %+v\n%s", install, strings.Join(stack.Names(steps), "\n"))
+		}
+		if b := stack.Find(steps, "[linux/arm64] go build ."); len(b) == 0 || b[0].Cached {
+			t.Errorf("go build did not run after a .go change: %+v", b)
+		}
+	})
+}
+
+// TestCgoErrors checks the errors of a cgo build: each names the problem
+// and what to do, and points at the spec line.
+func TestCgoErrors(t *testing.T) {
+	needStack(t)
+	for _, tc := range []struct {
+		name  string
+		spec  string
+		files map[string]string
+		want  []string
+		lines []int
+	}{
+		{
+			name:  "toolchain image without apt",
+			spec:  "# syntax=goappfrontend/go-app:1\nmain: .\ngo:\n  image: golang:1.26\nbuild:\n  cgo: true\n",
+			files: map[string]string{"main.go": "package main\n\n// int one(void) { return 1; }\nimport \"C\"\n\nfunc main() { _ = C.one() }\n"},
+			want: []string{"apt-get install gcc g++ libc6-dev (cgo)",
+				"the toolchain image golang:1.26 has no apt-get: set go.image to a Debian-based Go image, like golang:1.26-bookworm"},
+			lines: []int{6},
+		},
+		{
+			name:  "unknown package",
+			spec:  "# syntax=goappfrontend/go-app:1\nmain: .\nbuild:\n  cgo: true\n  cgo_packages: [libzstd-dev, libnosuchlib-dev]\n",
+			files: map[string]string{"main.go": "package main\n\nfunc main() {}\n"},
+			want:  []string{"libnosuchlib-dev: no such package in Debian GNU/Linux 12 (bookworm) for amd64; check the names in build.cgo_packages"},
+			lines: []int{5},
+		},
+		{
+			name:  "missing C header",
+			spec:  "# syntax=goappfrontend/go-app:1\nmain: .\nbuild:\n  cgo: true\n",
+			files: map[string]string{"main.go": "package main\n\n// #include <zstd.h>\nimport \"C\"\n\nfunc main() { println(C.ZSTD_versionNumber()) }\n"},
+			want:  []string{"zstd.h: No such file or directory"},
+			lines: []int{2, 4},
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			writeTree(t, dir, tinyModule)
+			writeTree(t, dir, tc.files)
+			writeTree(t, dir, map[string]string{"go-app.yaml": tc.spec})
+			start := time.Now()
+			out := buildFails(t, 15*time.Minute, stack.Build{Context: dir, Platforms: []string{"linux/amd64"}}, tc.want...)
+			t.Logf("build: %s", time.Since(start).Round(100*time.Millisecond))
+			if got := slices.Sorted(slices.Values(markedLines(out))); !slices.Equal(got, tc.lines) {
+				t.Errorf("the output marks lines %v of go-app.yaml, want %v:\n%s", got, tc.lines, stack.Tail(out, 30))
+			}
+		})
+	}
+}
