@@ -170,6 +170,9 @@ make_debian_rootfs() {
 	mkdir -p "$r/dev" "$r/usr/local/go" "$r/go/src" "$r/go/bin"
 	chmod 1777 "$r/go" "$r/go/src" "$r/go/bin"
 	tar -C "$GO_ROOT" --exclude=./test -cf - . | tar -C "$r/usr/local/go" -xf -
+	# This machine's CA bundle, as in make_rootfs: the module proxy and the
+	# package archive may be reached through a TLS proxy only it trusts.
+	cp /etc/ssl/certs/ca-certificates.crt "$r/etc/ssl/certs/ca-certificates.crt"
 }
 
 debian_toolchain_image() {
