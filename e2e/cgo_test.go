@@ -179,3 +179,107 @@ func TestCgoErrors(t *testing.T) {
 		})
 	}
 }
+
+// glibcBase pushes a glibc runtime base for amd64 and arm64, like
+// gcr.io/distroless/base-debian12: Debian's libc6 and libgcc-s1 of each
+// architecture, unpacked on the build platform (multiarch apt-get
+// download, dpkg-deb -x), and /tmp; without the file remove of
+// /lib/<triplet> when it is set.
+func glibcBase(t *testing.T, name, remove string) string {
+	t.Helper()
+	ctx, cancel := ctxFor(t, 15*time.Minute)
+	defer cancel()
+	ref := env.Registry + "/go-app-e2e/" + name + ":" + strings.ReplaceAll(t.Name(), "/", "-")
+	dir := t.TempDir()
+	rm := ""
+	if remove != "" {
+		rm = " && rm -f /rootfs/lib/*/" + remove
+	}
+	writeTree(t, dir, map[string]string{"Dockerfile": `FROM --platform=$BUILDPLATFORM golang:1.26-bookworm AS debs
+ARG TARGETARCH
+RUN dpkg --add-architecture $TARGETARCH && apt-get -q update && mkdir /debs /rootfs && cd /debs && \
+    apt-get -q download libc6:$TARGETARCH libgcc-s1:$TARGETARCH && \
+    for d in *.deb; do dpkg-deb -x $d /rootfs; done && mkdir -m 1777 /rootfs/tmp` + rm + `
+FROM scratch
+COPY --from=debs /rootfs/ /
+`})
+	out, err := stack.Cmd(ctx, "", nil, "buildctl", "--addr", env.BuildkitHost, "build", "--progress=plain",
+		"--frontend", "dockerfile.v0", "--local", "context="+dir, "--local", "dockerfile="+dir,
+		"--opt", "platform="+strings.Join(bothPlatforms, ","),
+		"--output", "type=image,name="+ref+",push=true,registry.insecure=true")
+	if err != nil {
+		t.Fatalf("pushing the glibc base: %v\n%s", err, stack.Tail(out, 40))
+	}
+	return ref
+}
+
+// TestCgoDynamic builds examples/sqlite linked dynamically
+// (build.cgo_link: dynamic) on a glibc base for amd64 and arm64: go-app
+// copies libsqlite3.so.0 of each architecture into the image, found from
+// the binary's DT_NEEDED without running it, and both images run. On a
+// base without glibc's libc.so.6 the build fails with what the dynamic
+// loader would say.
+func TestCgoDynamic(t *testing.T) {
+	needStack(t)
+	start := time.Now()
+	base := glibcBase(t, "glibc", "")
+	t.Logf("glibc base: %s", time.Since(start).Round(100*time.Millisecond))
+	dir := copyExample(t, "sqlite")
+	spec := "# syntax=goappfrontend/go-app:1\nmain: .\nbuild:\n  cgo: true\n  cgo_link: dynamic\n  cgo_packages: [libsqlite3-dev]\n  tags: [libsqlite3]\nruntime:\n  base: " + base + "\n"
+	writeTree(t, dir, map[string]string{"go-app.yaml": spec})
+	out := tmpDir(t, "oci-sqlite-dynamic-")
+	ctx, cancel := ctxFor(t, 30*time.Minute)
+	defer cancel()
+	start = time.Now()
+	progress, err := env.Buildx(ctx, stack.Build{Context: dir, Platforms: bothPlatforms, Output: stack.OCIOutput(out)})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, stack.Tail(progress, 150))
+	}
+	t.Logf("build (amd64+arm64): %s", time.Since(start).Round(100*time.Millisecond))
+	imgs, err := openImages(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkPlatforms(t, imgs, bothPlatforms)
+	triplets := map[string]string{"amd64": "x86_64-linux-gnu", "arm64": "aarch64-linux-gnu"}
+	for _, img := range imgs {
+		arch := img.Platform.Architecture
+		t.Run(arch, func(t *testing.T) {
+			root := rootfs(t, img)
+			f, err := elf.Open(filepath.Join(root, "usr/local/bin/sqlite"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			libs, _ := f.ImportedLibraries()
+			f.Close()
+			if !slices.Contains(libs, "libsqlite3.so.0") {
+				t.Errorf("the binary needs %q, want libsqlite3.so.0: not linked dynamically", libs)
+			}
+			lib, err := elf.Open(filepath.Join(root, "usr/lib", triplets[arch], "libsqlite3.so.0"))
+			if err != nil {
+				t.Fatalf("libsqlite3.so.0 is not in the image: %v", err)
+			}
+			if m := lib.Machine; (arch == "arm64") != (m == elf.EM_AARCH64) {
+				t.Errorf("libsqlite3.so.0 is for %v on %s", m, arch)
+			}
+			lib.Close()
+			res := runImage(t, img, ocirun.RunConfig{})
+			want := "on linux/" + arch + ": banana, cherry\n"
+			if res.ExitCode != 0 || !strings.HasPrefix(res.Stdout, "sqlite 3.40.") || !strings.HasSuffix(res.Stdout, want) {
+				t.Errorf("exit %d, output %q, want \"sqlite 3.40.x %s\"\n%s", res.ExitCode, res.Stdout, want, res.Stderr)
+			}
+		})
+	}
+
+	t.Run("base without libc", func(t *testing.T) {
+		nolibc := glibcBase(t, "nolibc", "libc.so.6")
+		writeTree(t, dir, map[string]string{"go-app.yaml": strings.Replace(spec, base, nolibc, 1)})
+		got := buildFails(t, 15*time.Minute, stack.Build{Context: dir, Platforms: []string{"linux/amd64"}},
+			"binary /usr/local/bin/sqlite needs the shared library libc.so.6, which is not in the image for linux/amd64",
+			`it would fail with "error while loading shared libraries: libc.so.6: cannot open shared object file: No such file or directory"`,
+			"it is part of glibc: use a runtime.base with glibc")
+		if lines := slices.Sorted(slices.Values(markedLines(got))); !slices.Equal(lines, []int{2, 4, 5, 6, 9}) {
+			t.Errorf("the output marks lines %v of go-app.yaml, want 2, 4, 5, 6, 9 (main, build.cgo, cgo_link, cgo_packages, runtime.base):\n%s", lines, stack.Tail(got, 30))
+		}
+	})
+}

@@ -4,7 +4,9 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/containerd/platforms"
 	"github.com/goappfrontend/go-app/spec"
@@ -152,3 +154,42 @@ func cgoTags(s *spec.Spec) []string {
 // an archive needs go in build.env CGO_LDFLAGS, in link order. They come
 // before build.ldflags, which may override them.
 const cgoLdflags = `-linkmode external -extldflags "-static -lm"`
+
+// CgoLibrarian is the subcommand of the frontend binary that copies the
+// shared libraries of dynamically linked cgo binaries into the image.
+const CgoLibrarian = "cgo-libs"
+
+// Where the step of cgoLibraries mounts what it reads and writes.
+const (
+	cgoBaseDir = "/go-app-base"
+	cgoBinDir  = "/go-app-bins"
+	cgoLibDir  = "/go-app-libs"
+)
+
+// cgoLibraries returns the layer of the shared libraries that the binaries
+// of a dynamically linked cgo build (build.cgo_link: dynamic) need and the
+// runtime base lacks, copied from the packages installed for target, in
+// /usr/lib/<triplet>. The step reads the binaries' DT_NEEDED entries and
+// the libraries' files on the build platform, with the target platform's
+// base mounted: it runs nothing of the target architecture. glibc itself
+// is the base's to have; the check after the build tells when it has not.
+func (b *builder) cgoLibraries(target ocispecs.Platform, outs []binaryOut, base *Image, t time.Time) llb.State {
+	plat := platformName(target)
+	args := []string{b.frontendBin, CgoLibrarian, "-goarch", target.Architecture, "-base", cgoBaseDir, "-out", cgoLibDir}
+	opts := []llb.RunOption{
+		llb.WithCustomName(plat + " shared libraries of the binaries (cgo)"),
+		llb.Platform(b.opt.BuildPlatform),
+		b.frontendMount(),
+		llb.AddMount(cgoBaseDir, base.State, llb.Readonly),
+	}
+	names := make([]string, 0, len(outs))
+	for i, o := range outs {
+		dir := cgoBinDir + "/" + strconv.Itoa(i)
+		opts = append(opts, llb.AddMount(dir, o.state, llb.Readonly))
+		args = append(args, dir+"/"+o.name)
+		names = append(names, o.name)
+	}
+	opts = append(opts, llb.Args(args))
+	libs := b.goRoot.Run(opts...).AddMount(cgoLibDir, llb.Scratch())
+	return datedLayer(libs, t, plat+" shared libraries layer: "+strings.Join(names, ", "), llb.Platform(b.opt.BuildPlatform))
+}

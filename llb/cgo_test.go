@@ -9,6 +9,7 @@ import (
 	"github.com/goappfrontend/go-app/spec"
 	"github.com/moby/buildkit/client/llb"
 	"github.com/moby/buildkit/solver/pb"
+	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
 	digest "github.com/opencontainers/go-digest"
 )
 
@@ -223,5 +224,47 @@ func TestCgoPackagesTable(t *testing.T) {
 		if !strings.Contains(a.Triplet, "-linux-gnu") {
 			t.Errorf("%s: triplet %q", a.GOARCH, a.Triplet)
 		}
+	}
+}
+
+// TestCgoDynamicLibraries checks the step that copies the shared
+// libraries of a dynamically linked cgo binary into the image: on the
+// build platform, on the install step, reading the binaries and the
+// target's base, its output a layer between the base and the binaries.
+func TestCgoDynamicLibraries(t *testing.T) {
+	s := cgoSpec()
+	s.Build.CgoLink = spec.CgoLinkDynamic
+	s.Runtime.Base = "gcr.io/distroless/base-debian12"
+	opt := testOptions(s, arm64)
+	opt.Base = &Image{Ref: s.Runtime.Base, State: llb.Image("gcr.io/distroless/base-debian12@sha256:"+strings.Repeat("d", 64), llb.Platform(arm64)),
+		Config: &dockerspec.DockerOCIImage{}}
+	_, g := convert(t, opt)
+	_, op := g.named(t, "[linux/arm64] shared libraries of the binaries (cgo)")
+	e := op.GetExec()
+	want := []string{testFrontendBin, CgoLibrarian, "-goarch", "arm64", "-base", "/go-app-base", "-out", "/go-app-libs", "/go-app-bins/0/server"}
+	if !slices.Equal(e.Meta.Args, want) {
+		t.Errorf("args = %q, want %q", e.Meta.Args, want)
+	}
+	if root := mountAt(e, "/"); g.names[digest.Digest(op.Inputs[root.Input].Digest)] != armInstall {
+		t.Error("the step does not run on the install step")
+	}
+	if m := mountAt(e, "/go-app-base"); m == nil || !m.Readonly || !strings.HasPrefix(g.input(t, op, m.Input).GetSource().GetIdentifier(), "docker-image://gcr.io/distroless/base-debian12@") {
+		t.Errorf("the base is not mounted read-only: %v", m)
+	}
+	if m := mountAt(e, "/go-app-bins/0"); m == nil || g.names[digest.Digest(op.Inputs[m.Input].Digest)] != "[linux/arm64] go build ./cmd/server" {
+		t.Errorf("the binary is not mounted from go build: %v", m)
+	}
+	if op.Platform.Architecture != "amd64" {
+		t.Errorf("runs on %v, want the build platform", op.Platform)
+	}
+	_, merge := g.named(t, "[linux/arm64] image on gcr.io/distroless/base-debian12")
+	if n := g.names[digest.Digest(merge.Inputs[1].Digest)]; n != "[linux/arm64] shared libraries layer: server" {
+		t.Errorf("the second layer is %q, want the shared libraries", n)
+	}
+
+	// Static (the default) has no such step.
+	s.Build.CgoLink = ""
+	if _, g := convert(t, opt); g.has("[linux/arm64] shared libraries of the binaries (cgo)") {
+		t.Error("a static cgo build copies shared libraries")
 	}
 }

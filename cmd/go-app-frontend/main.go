@@ -10,7 +10,8 @@
 // `toolchain` makes the layer the go build steps run on (gocache.go),
 // `setcap` gives the entrypoint binary its file capabilities (setcap.go),
 // `cgo-install` installs the C toolchain and packages of a cgo build
-// (cgoinstall.go), and
+// (cgoinstall.go), `cgo-libs` copies the shared libraries of a dynamic cgo
+// binary into the image (cgolibs.go), and
 // `goauth` is the GOAUTH command of build.goauth (goauth.go).
 package main
 
@@ -41,8 +42,8 @@ func main() {
 				os.Exit(1)
 			}
 			return
-		case "modules", "deps", "cacheprog", "gobuild", "toolchain", "setcap", "cgo-install":
-			run := map[string]func([]string) error{"modules": modules, "deps": deps, "cacheprog": cacheprog, "gobuild": gobuild, "toolchain": toolchain, "setcap": setcap, "cgo-install": cgoInstall}[os.Args[1]]
+		case "modules", "deps", "cacheprog", "gobuild", "toolchain", "setcap", "cgo-install", "cgo-libs":
+			run := map[string]func([]string) error{"modules": modules, "deps": deps, "cacheprog": cacheprog, "gobuild": gobuild, "toolchain": toolchain, "setcap": setcap, "cgo-install": cgoInstall, "cgo-libs": cgoLibs}[os.Args[1]]
 			if err := run(os.Args[2:]); err != nil {
 				fmt.Fprintf(os.Stderr, "go-app-frontend %s: %v\n", os.Args[1], err)
 				os.Exit(1)
