@@ -283,3 +283,43 @@ func TestCgoDynamic(t *testing.T) {
 		}
 	})
 }
+
+// TestCgoRocksDB builds the RocksDB case (examples/rocksdb): grocksdb
+// against Debian's librocksdb-dev with the service's CGO_LDFLAGS and tags,
+// static on scratch, for amd64 and arm64, and runs both: each opens a
+// database, writes and reads back.
+func TestCgoRocksDB(t *testing.T) {
+	needStack(t)
+	out := tmpDir(t, "oci-rocksdb-")
+	ctx, cancel := ctxFor(t, 30*time.Minute)
+	defer cancel()
+	start := time.Now()
+	progress, err := env.Buildx(ctx, stack.Build{Context: exampleDir("rocksdb"), Platforms: bothPlatforms, Output: stack.OCIOutput(out)})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, stack.Tail(progress, 150))
+	}
+	t.Logf("build (amd64+arm64): %s", time.Since(start).Round(100*time.Millisecond))
+	imgs, err := openImages(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkPlatforms(t, imgs, bothPlatforms)
+	for _, img := range imgs {
+		arch := img.Platform.Architecture
+		t.Run(arch, func(t *testing.T) {
+			f, err := elf.Open(filepath.Join(rootfs(t, img), "usr/local/bin/rocksdb"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if libs, _ := f.ImportedLibraries(); len(libs) > 0 {
+				t.Errorf("the binary needs shared libraries %q: it is not static", libs)
+			}
+			f.Close()
+			res := runImage(t, img, ocirun.RunConfig{})
+			want := "rocksdb on linux/" + arch + ": a=apple b=banana c=cherry\n"
+			if res.ExitCode != 0 || res.Stdout != want {
+				t.Errorf("exit %d, output %q, want %q\n%s", res.ExitCode, res.Stdout, want, res.Stderr)
+			}
+		})
+	}
+}
