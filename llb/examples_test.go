@@ -21,9 +21,9 @@ import (
 // through it; they were derived again, deliberately, when the Go caches
 // became layers (the module download's output, the go build wrapper), and
 // when the go build steps moved onto the toolchain layer; sqlite and
-// rocksdb, the cgo examples, came with cgo. A refactor that changes a single byte of the LLB, its source locations or an
-// image config fails here. A deliberate change updates them (run with -v to
-// see them).
+// rocksdb, the cgo examples, came with cgo. A refactor that changes a
+// single byte of the LLB, its source locations or an image config fails
+// here. A deliberate change updates them (run with -v to see them).
 var exampleDigests = map[string]string{
 	"deps linux/amd64":         "e90f201ce29d53f346294f94651f78ecf21920f00f870bb51b12a04b2b342ee0",
 	"deps linux/arm64":         "079d72e066a5c393fabf47d22562b06e1511ad6d968099425a6317c416259692",
