@@ -323,3 +323,35 @@ func TestCgoRocksDB(t *testing.T) {
 		})
 	}
 }
+
+// TestCgoRaceTests runs the test target of the sqlite example with
+// test.race: go test -race on the build platform, with its C toolchain and
+// libsqlite3-dev installed for it.
+func TestCgoRaceTests(t *testing.T) {
+	needStack(t)
+	dir := copyExample(t, "sqlite")
+	writeTree(t, dir, map[string]string{
+		"main_test.go": "package main\n\nimport \"testing\"\n\nfunc TestRun(t *testing.T) {\n\tif err := run(); err != nil {\n\t\tt.Fatal(err)\n\t}\n}\n",
+	})
+	spec, err := os.ReadFile(filepath.Join(dir, "go-app.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeTree(t, dir, map[string]string{"go-app.yaml": string(spec) + "test:\n  race: true\n  flags: [-v]\n"})
+	dest := tmpDir(t, "test-race-out-")
+	ctx, cancel := ctxFor(t, 20*time.Minute)
+	defer cancel()
+	start := time.Now()
+	progress, err := env.Buildx(ctx, stack.Build{Context: dir, Output: "type=local,dest=" + dest, Extra: []string{"--target", "test"}})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, stack.Tail(progress, 80))
+	}
+	t.Logf("go test -race: %s", time.Since(start).Round(100*time.Millisecond))
+	log, err := os.ReadFile(filepath.Join(dest, "test.log"))
+	if err != nil || !strings.Contains(string(log), "--- PASS: TestRun") || !strings.Contains(string(log), "ok  \texample.com/sqlite") {
+		t.Errorf("test.log (%v):\n%s", err, log)
+	}
+	if len(stack.Find(stack.ParseProgress(progress), "[linux/amd64] apt-get install gcc g++ libc6-dev libsqlite3-dev (cgo)")) == 0 {
+		t.Errorf("no install step for the build platform:\n%s", strings.Join(stack.Names(stack.ParseProgress(progress)), "\n"))
+	}
+}
