@@ -67,6 +67,17 @@ func (v *validator) cgo() {
 		seen[p] = i
 	}
 	if b.Cgo {
+		for i, p := range v.s.Platforms {
+			plat, err := ParsePlatform(p)
+			if err != nil {
+				continue // platforms reports it
+			}
+			if a, vr, ok := PlatformArch(plat); ok {
+				if _, ok := CgoTargetOf(a, vr); !ok {
+					v.add(v.at("platforms."+strconv.Itoa(i)), "platforms.%d %q has no Debian C toolchain, which build.cgo needs; build for %s, or without cgo", i, p, CgoPlatforms())
+				}
+			}
+		}
 		for _, k := range cgoEnv {
 			if _, ok := b.Env[k]; ok {
 				v.add(v.at("build.env."+k), "build.env.%s is set by go-app for the target platform's C toolchain when build.cgo is true; remove it", k)

@@ -434,6 +434,14 @@ func TestLoadErrors(t *testing.T) {
 			},
 		},
 		{
+			name: "cgo for a platform without a Debian port",
+			yaml: yamlText("main: ./cmd/server", "platforms: [linux/arm64, linux/arm/v6, linux/loong64]", "build:", "  cgo: true"),
+			want: []string{
+				`2:26 platforms.1 "linux/arm/v6" has no Debian C toolchain, which build.cgo needs; build for linux/amd64, linux/arm64, linux/arm/v7, linux/386, linux/ppc64le, linux/s390x, linux/riscv64, linux/mips64le, or without cgo`,
+				`2:40 platforms.2 "linux/loong64" has no Debian C toolchain, which build.cgo needs; build for linux/amd64, linux/arm64, linux/arm/v7, linux/386, linux/ppc64le, linux/s390x, linux/riscv64, linux/mips64le, or without cgo`,
+			},
+		},
+		{
 			name: "cgo pins the C toolchain",
 			yaml: yamlText("main: ./cmd/server", "build:", "  cgo: true", "  env: {CC: clang, CGO_LDFLAGS: -lz}"),
 			want: []string{"4:13 build.env.CC is set by go-app for the target platform's C toolchain when build.cgo is true; remove it"},

@@ -20,7 +20,7 @@ func TestValidateWithoutSource(t *testing.T) {
 				Binaries:  []Binary{{Main: "./cmd/api"}, {Name: "w", Main: "./cmd/worker"}},
 				Go:        Go{Version: "1.26rc1", Image: "golang@sha256:" + strings.Repeat("a", 64)},
 				Build:     Build{Tags: []string{"netgo"}, Env: map[string]string{"GOFLAGS": "-mod=vendor", "GONOPROXY": "none"}, Cgo: true, Private: []string{"example.com/private", "*.corp.example.com", "git.corp/team/"}},
-				Platforms: []string{"linux/amd64/v3", "linux/arm64/v8", "linux/arm/v6", "linux/386", "linux/riscv64"},
+				Platforms: []string{"linux/amd64/v3", "linux/arm64/v8", "linux/arm/v7", "linux/386", "linux/riscv64"},
 				Runtime: Runtime{
 					Base: "debian:12", User: "app:app", Workdir: "/srv", Entrypoint: "w",
 					Ports: []string{"1", "65535/udp", "80/sctp"},
