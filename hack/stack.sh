@@ -3,7 +3,8 @@
 #
 # It needs no Docker engine and no public container registry: the tools are
 # built from the Go module proxy, runc and QEMU come from Debian packages, and
-# the Go toolchain image is assembled from this machine's own Go.
+# the Go toolchain images are assembled from this machine's own Go (and, for
+# cgo builds, Debian's packages from the archive its apt sources name).
 #
 #   hack/stack.sh up        bring the stack up (idempotent), rebuild the frontend image
 #   hack/stack.sh down [registry|buildkitd|builder]...
@@ -28,7 +29,7 @@ REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # BUILDKIT_VERSION, BUILDX_VERSION, REGISTRY_VERSION, TOOLS_RECIPE
 # shellcheck source=hack/versions.sh
 . "$REPO_ROOT/hack/versions.sh"
-# Bump when the way the toolchain image is made changes.
+# Bump when the way the toolchain images are made changes.
 TOOLCHAIN_RECIPE=1
 
 # ---- fixed names ------------------------------------------------------------
