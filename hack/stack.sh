@@ -18,7 +18,7 @@
 # Environment:
 #   GOAPP_STACK_DIR           state: pids, logs, configs, data (default /var/lib/go-app-stack)
 #   GOAPP_TOOLS_CACHE         built tools, one directory per tool version (default /var/cache/go-app/tools)
-#   GOAPP_FRONTEND_PLATFORMS  platforms of the frontend image (default: the worker's, linux/<host arch>)
+#   GOAPP_FRONTEND_PLATFORMS  platforms of the frontend image (default: FRONTEND_PLATFORMS of hack/versions.sh)
 #   GOAPP_STACK_STARTED_FILE  if set, `up` appends the name of each daemon or builder it starts
 #                             to this file (hack/test.sh uses it to stop only those)
 set -euo pipefail
