@@ -6,7 +6,7 @@
 #   hack/test.sh e2e    steps 2-4 only
 #
 #   1. gofmt -l must list nothing, go vet ./..., golangci-lint (.golangci.yml) and actionlint
-#      (.github/workflows), at the versions in hack/versions.sh, built once into
+#      (.github/workflows and docs/examples), at the versions in hack/versions.sh, built once into
 #      GOAPP_TOOLS_CACHE, spec/schema.json and docs/reference.md
 #      must be what `make schema` writes, the unit tests (every package but e2e/),
 #      then every fuzz target (func FuzzX) for GOAPP_FUZZ_TIME (default 20000x: that many
@@ -76,13 +76,13 @@ run_unit() {
 	"$lint" run ./...
 	echo "golangci-lint: ok"
 
-	section "actionlint $ACTIONLINT_VERSION (.github/workflows)"
+	section "actionlint $ACTIONLINT_VERSION (.github/workflows, docs/examples)"
 	local actionlint=$TOOLS_CACHE/actionlint-$ACTIONLINT_VERSION/actionlint
 	if [ ! -x "$actionlint" ]; then
 		echo "building actionlint $ACTIONLINT_VERSION from the module proxy into $(dirname "$actionlint")"
 		GOBIN=$(dirname "$actionlint") GOFLAGS= go install "github.com/rhysd/actionlint/cmd/actionlint@$ACTIONLINT_VERSION"
 	fi
-	"$actionlint"
+	"$actionlint" .github/workflows/*.yml docs/examples/*.yml
 	echo "actionlint: ok"
 
 	section "generated files: go run ./hack/schemagen -check"
