@@ -25,7 +25,7 @@ set -euo pipefail
 
 # ---- pinned versions --------------------------------------------------------
 REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-# BUILDKIT_VERSION, BUILDX_VERSION, REGISTRY_VERSION, TOOLS_RECIPE
+# BUILDKIT_VERSION, BUILDX_VERSION, REGISTRY_VERSION, SYFT_VERSION, TOOLS_RECIPE
 # shellcheck source=hack/versions.sh
 . "$REPO_ROOT/hack/versions.sh"
 # Bump when the way the toolchain image is made changes.
@@ -48,6 +48,7 @@ APT_PACKAGES=(runc qemu-user-static binfmt-support ca-certificates)
 BUILDKIT_DIR=$TOOLS_CACHE/buildkit-$BUILDKIT_VERSION
 BUILDX_DIR=$TOOLS_CACHE/buildx-$BUILDX_VERSION
 REGISTRY_DIR=$TOOLS_CACHE/registry-$REGISTRY_VERSION
+SYFT_DIR=$TOOLS_CACHE/syft-$SYFT_VERSION
 BUSYBOX_DIR=$TOOLS_CACHE/busybox-static
 # The tag of llb.DebugImageRef.
 BUSYBOX_TAG=1.37.0-musl
@@ -55,6 +56,7 @@ BUILDKITD=$BUILDKIT_DIR/buildkitd
 BUILDCTL=$BUILDKIT_DIR/buildctl
 BUILDX=$BUILDX_DIR/buildx
 REGISTRY_BIN=$REGISTRY_DIR/registry
+SYFT=$SYFT_DIR/syft
 DOCKER_PLUGIN_DIR=${DOCKER_CONFIG:-$HOME/.docker}/cli-plugins
 
 LOG_DIR=$STACK_DIR/logs
@@ -186,6 +188,7 @@ write_env() {
 		printf 'export GOAPP_FRONTEND_IMAGE=%q\n' "$FRONTEND_IMAGE"
 		printf 'export GOAPP_BUILDX_BUILDER=%q\n' "$BUILDER"
 		printf 'export GOAPP_REGISTRY=%q\n' "$REGISTRY"
+		printf 'export GOAPP_SYFT=%q\n' "$SYFT"
 		# shellcheck disable=SC2016 # $PATH is expanded when the file is sourced
 		printf 'export PATH=%q:"$PATH"\n' "$BUILDKIT_DIR"
 	} >"$tmp"
@@ -202,7 +205,7 @@ cmd_up() {
 	mkdir -p "$LOG_DIR" "$RUN_DIR" "$WORK_DIR"
 	go_versions
 	log "up: state in $STACK_DIR, tools in $TOOLS_CACHE, logs in $LOG_DIR"
-	# The three tool builds run in the background while the rest is prepared.
+	# The tool builds run in the background while the rest is prepared.
 	start_tool_builds
 	ensure_packages
 	ensure_binfmt
@@ -216,6 +219,7 @@ cmd_up() {
 	frontend_image
 	wait_tool buildx "$BUILDX_VERSION"
 	ensure_builder
+	wait_tool syft "$SYFT_VERSION"
 	write_env
 	log "up: done in $(fmt_secs $(($(now_us) - t0))); use it with: . $ENV_FILE"
 }

@@ -9,6 +9,8 @@ BUILDX_VERSION=v0.38.2
 REGISTRY_VERSION=v3.1.2
 KO_VERSION=v0.19.1
 GOLANGCI_LINT_VERSION=v2.15.0
+# syft, the independent SBOM scanner the e2e tests cross-check go-app's SBOM with.
+SYFT_VERSION=v1.57.1
 # Bump when the way the tools are built changes: every cached build of them
 # is then rebuilt.
 TOOLS_RECIPE=1
