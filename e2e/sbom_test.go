@@ -1,0 +1,659 @@
+package e2e
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/containerd/platforms"
+	"github.com/goappfrontend/go-app/internal/ocirun"
+	"github.com/goappfrontend/go-app/internal/stack"
+	digest "github.com/opencontainers/go-digest"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+)
+
+// The supply-chain attestations, read back the way a user reads them: the
+// SBOM go-app writes with --sbom=true from the Go build information of the
+// binaries (compared with `go version -m` of the binaries pulled from the
+// registry, and with what syft finds in the same image), the provenance of
+// --provenance=mode=max (the frontend and toolchain images by digest), the
+// SBOM of the binaries target next to the binaries, and the SBOM of two
+// builds with SOURCE_DATE_EPOCH, byte for byte.
+
+// spdxDoc is what the tests read of an SPDX 2.3 JSON document.
+type spdxDoc struct {
+	SPDXVersion       string `json:"spdxVersion"`
+	Name              string `json:"name"`
+	DocumentNamespace string `json:"documentNamespace"`
+	CreationInfo      struct {
+		Created  string   `json:"created"`
+		Creators []string `json:"creators"`
+	} `json:"creationInfo"`
+	Packages []spdxPackage `json:"packages"`
+	Files    []struct {
+		FileName  string         `json:"fileName"`
+		Checksums []spdxChecksum `json:"checksums"`
+	} `json:"files"`
+}
+
+type spdxPackage struct {
+	Name         string         `json:"name"`
+	Version      string         `json:"versionInfo"`
+	SourceInfo   string         `json:"sourceInfo"`
+	Comment      string         `json:"comment"`
+	Checksums    []spdxChecksum `json:"checksums"`
+	ExternalRefs []struct {
+		Type    string `json:"referenceType"`
+		Locator string `json:"referenceLocator"`
+	} `json:"externalRefs"`
+}
+
+type spdxChecksum struct {
+	Algorithm string `json:"algorithm"`
+	Value     string `json:"checksumValue"`
+}
+
+func (p spdxPackage) purl() string {
+	for _, r := range p.ExternalRefs {
+		if r.Type == "purl" {
+			return r.Locator
+		}
+	}
+	return ""
+}
+
+func (p spdxPackage) sha256() string {
+	for _, c := range p.Checksums {
+		if c.Algorithm == "SHA256" {
+			return c.Value
+		}
+	}
+	return ""
+}
+
+// goModules are the Go packages of a document (package URL pkg:golang/),
+// as "path@version", with their SHA256 checksums.
+func (d spdxDoc) goModules() map[string]string {
+	m := map[string]string{}
+	for _, p := range d.Packages {
+		if strings.HasPrefix(p.purl(), "pkg:golang/") {
+			m[p.Name+"@"+p.Version] = p.sha256()
+		}
+	}
+	return m
+}
+
+func (d spdxDoc) pkg(name string) (spdxPackage, bool) {
+	i := slices.IndexFunc(d.Packages, func(p spdxPackage) bool { return p.Name == name })
+	if i < 0 {
+		return spdxPackage{}, false
+	}
+	return d.Packages[i], true
+}
+
+func (d spdxDoc) fileSHA256(name string) string {
+	for _, f := range d.Files {
+		if f.FileName == name {
+			for _, c := range f.Checksums {
+				if c.Algorithm == "SHA256" {
+					return c.Value
+				}
+			}
+		}
+	}
+	return ""
+}
+
+// goVersionM runs `go version -m` on a binary and returns its modules as
+// goModules does: the main module, every dependency (the replacement when
+// replaced) with the SHA-256 of its go.sum hash, and the standard library
+// as "stdlib@goX.Y.Z".
+func goVersionM(t *testing.T, file string) map[string]string {
+	t.Helper()
+	ctx, cancel := ctxFor(t, time.Minute)
+	defer cancel()
+	out, err := stack.Cmd(ctx, "", nil, "go", "version", "-m", file)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	m := map[string]string{}
+	last := ""
+	sc := bufio.NewScanner(strings.NewReader(out))
+	for first := true; sc.Scan(); first = false {
+		line := sc.Text()
+		if first {
+			_, v, _ := strings.Cut(line, ": ")
+			v, _, _ = strings.Cut(v, " ")
+			m["stdlib@"+v] = ""
+			continue
+		}
+		f := strings.Split(strings.TrimSpace(line), "\t")
+		switch {
+		case f[0] == "mod" && len(f) >= 3:
+			m[f[1]+"@"+f[2]] = h1Hex(f[3:])
+		case f[0] == "dep" && len(f) >= 3:
+			last = f[1] + "@" + f[2]
+			m[last] = h1Hex(f[3:])
+		case f[0] == "=>" && len(f) >= 2:
+			delete(m, last)
+			v := ""
+			if len(f) >= 3 {
+				v = f[2]
+			}
+			m[f[1]+"@"+v] = h1Hex(f[3:])
+		}
+	}
+	return m
+}
+
+// h1Hex is the hex SHA-256 of a go.sum hash ("h1:base64"), or "".
+func h1Hex(rest []string) string {
+	if len(rest) == 0 {
+		return ""
+	}
+	b, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(rest[0], "h1:"))
+	if err != nil {
+		return ""
+	}
+	return hex.EncodeToString(b)
+}
+
+// imagetoolsJSON runs `docker buildx imagetools inspect --format '{{json
+// .FIELD}}'` on ref and decodes the result.
+func imagetoolsJSON(t *testing.T, ref, field string, v any) {
+	t.Helper()
+	ctx, cancel := ctxFor(t, 2*time.Minute)
+	defer cancel()
+	out, err := stack.Cmd(ctx, "", nil, "docker", "buildx", "imagetools", "inspect", "--builder", env.Builder, ref, "--format", "{{json ."+field+"}}")
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if err := json.Unmarshal([]byte(out), v); err != nil {
+		t.Fatalf("decoding imagetools inspect .%s: %v\n%s", field, err, stack.Tail(out, 20))
+	}
+}
+
+// registryGet fetches a manifest or blob from the local registry (plain
+// HTTP) and returns it with its digest.
+func registryGet(ctx context.Context, repo, kind, ref string) ([]byte, digest.Digest, error) {
+	host, name, _ := strings.Cut(repo, "/")
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+host+"/v2/"+name+"/"+kind+"/"+ref, nil)
+	if err != nil {
+		return nil, "", err
+	}
+	req.Header.Set("Accept", strings.Join([]string{ocispec.MediaTypeImageIndex, ocispec.MediaTypeImageManifest,
+		"application/vnd.docker.distribution.manifest.list.v2+json", "application/vnd.docker.distribution.manifest.v2+json"}, ", "))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, "", err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, "", err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return nil, "", fmt.Errorf("GET %s: %s", req.URL, resp.Status)
+	}
+	return b, digest.FromBytes(b), nil
+}
+
+// splitRef splits "host/repo:tag" into "host/repo" and "tag".
+func splitRef(ref string) (string, string) {
+	i := strings.LastIndex(ref, ":")
+	if i < strings.LastIndex(ref, "/") {
+		return ref, "latest"
+	}
+	return ref[:i], ref[i+1:]
+}
+
+// manifestDigest is the digest of what ref names in the local registry.
+func manifestDigest(t *testing.T, ref string) digest.Digest {
+	t.Helper()
+	ctx, cancel := ctxFor(t, time.Minute)
+	defer cancel()
+	repo, tag := splitRef(ref)
+	_, d, err := registryGet(ctx, repo, "manifests", tag)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// pullImages copies the images (not the attestations) of an index in the
+// local registry into an OCI layout and opens them.
+func pullImages(t *testing.T, ref string) []*ocirun.Image {
+	t.Helper()
+	ctx, cancel := ctxFor(t, 5*time.Minute)
+	defer cancel()
+	repo, tag := splitRef(ref)
+	dir := tmpDir(t, "pull-")
+	put := func(kind, ref string) (ocispec.Descriptor, []byte) {
+		b, d, err := registryGet(ctx, repo, kind, ref)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := filepath.Join(dir, "blobs", d.Algorithm().String(), d.Encoded())
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return ocispec.Descriptor{Digest: d, Size: int64(len(b))}, b
+	}
+	idxDesc, b := put("manifests", tag)
+	var idx ocispec.Index
+	if err := json.Unmarshal(b, &idx); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range idx.Manifests {
+		put("manifests", m.Digest.String())
+		if ocirun.IsAttestation(m) {
+			continue
+		}
+		var mf ocispec.Manifest
+		_, b := put("manifests", m.Digest.String())
+		if err := json.Unmarshal(b, &mf); err != nil {
+			t.Fatal(err)
+		}
+		put("blobs", mf.Config.Digest.String())
+		for _, l := range mf.Layers {
+			put("blobs", l.Digest.String())
+		}
+	}
+	idxDesc.MediaType = ocispec.MediaTypeImageIndex
+	top, _ := json.Marshal(ocispec.Index{Versioned: idx.Versioned, MediaType: ocispec.MediaTypeImageIndex, Manifests: []ocispec.Descriptor{idxDesc}})
+	if err := os.WriteFile(filepath.Join(dir, "index.json"), top, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "oci-layout"), []byte(`{"imageLayoutVersion":"1.0.0"}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	l, err := ocirun.OpenLayout(dir, workDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	imgs, err := l.Images()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return imgs
+}
+
+// writeImageFile writes a file of an image to a temporary file and
+// returns its path.
+func writeImageFile(t *testing.T, img *ocirun.Image, file string) string {
+	t.Helper()
+	b, err := img.ReadFile(file)
+	if err != nil {
+		t.Fatalf("%s: %v", platforms.Format(img.Platform), err)
+	}
+	p := filepath.Join(tmpDir(t, "file-"), path.Base(file))
+	if err := os.WriteFile(p, b, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// compareModules reports the differences between the Go modules of the
+// SBOM and those of `go version -m`, checksums included.
+func compareModules(t *testing.T, what string, sbom, goM map[string]string) {
+	t.Helper()
+	for k, sum := range goM {
+		got, ok := sbom[k]
+		switch {
+		case !ok:
+			t.Errorf("%s: go version -m lists %s, the SBOM does not (SBOM: %v)", what, k, slices.Sorted(mapKeys(sbom)))
+		case got != sum:
+			t.Errorf("%s: %s: SBOM checksum %q, go.sum hash of go version -m %q", what, k, got, sum)
+		}
+	}
+	for k := range sbom {
+		if _, ok := goM[k]; !ok {
+			t.Errorf("%s: the SBOM lists %s, go version -m does not", what, k)
+		}
+	}
+}
+
+func mapKeys[V any](m map[string]V) func(func(string) bool) {
+	return func(yield func(string) bool) {
+		for k := range m {
+			if !yield(k) {
+				return
+			}
+		}
+	}
+}
+
+// TestSBOM builds the grpc example for both platforms with --sbom=true and
+// --provenance=mode=max, pushes it, and reads the attestations back.
+func TestSBOM(t *testing.T) {
+	needStack(t)
+	ctx, cancel := ctxFor(t, 20*time.Minute)
+	defer cancel()
+	name := env.Registry + "/go-app-e2e/sbom-grpc-" + nonce() + ":1"
+	out, err := env.Buildx(ctx, stack.Build{
+		Context:   exampleDir("grpc"),
+		Platforms: bothPlatforms,
+		Output:    "type=image,name=" + name + ",push=true,registry.insecure=true",
+		Extra:     []string{"--sbom=true", "--provenance=mode=max"},
+	})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, stack.Tail(out, 60))
+	}
+	if strings.Contains(out, "generating sbom using") {
+		t.Errorf("a scanner image ran; go-app writes the SBOM itself:\n%s", stack.Tail(out, 40))
+	}
+	if len(stack.Find(stack.ParseProgress(out), "SBOM: SPDX document")) != len(bothPlatforms) {
+		t.Errorf("want one SBOM step per platform:\n%s", stack.Tail(out, 40))
+	}
+
+	var sboms map[string]struct{ SPDX spdxDoc }
+	imagetoolsJSON(t, name, "SBOM", &sboms)
+	imgs := pullImages(t, name)
+	checkPlatforms(t, imgs, bothPlatforms)
+	const bin = "/usr/local/bin/server"
+	for _, img := range imgs {
+		p := platforms.Format(img.Platform)
+		s, ok := sboms[p]
+		if !ok {
+			t.Fatalf("no SBOM for %s (SBOMs for %v)", p, slices.Sorted(mapKeys(sboms)))
+		}
+		doc := &s.SPDX
+		if doc.SPDXVersion != "SPDX-2.3" || !strings.HasPrefix(doc.DocumentNamespace, "https://") {
+			t.Errorf("%s: spdxVersion %q, documentNamespace %q", p, doc.SPDXVersion, doc.DocumentNamespace)
+		}
+		file := writeImageFile(t, img, bin)
+		compareModules(t, p, doc.goModules(), goVersionM(t, file))
+		if sum := sha256File(t, file); doc.fileSHA256(bin) != sum {
+			t.Errorf("%s: SBOM SHA256 of %s %q, the image's %s", p, bin, doc.fileSHA256(bin), sum)
+		}
+		ca := writeImageFile(t, img, "/etc/ssl/certs/ca-certificates.crt")
+		if got, want := doc.fileSHA256("/etc/ssl/certs/ca-certificates.crt"), sha256File(t, ca); got != want {
+			t.Errorf("%s: SBOM SHA256 of the CA bundle %q, the image's %s", p, got, want)
+		}
+		for _, n := range []string{"ca-certificates", "tzdata"} {
+			c, ok := doc.pkg(n)
+			if !ok || !strings.Contains(c.SourceInfo, "@sha256:") {
+				t.Errorf("%s: package %s missing or without the toolchain image's digest in sourceInfo: %+v", p, n, c)
+			}
+		}
+		if tz, _ := doc.pkg("tzdata"); tz.Version == "" {
+			t.Errorf("%s: tzdata has no version", p)
+		}
+		t.Logf("%s: %d packages, %d Go modules; created %s by %v", p, len(doc.Packages), len(doc.goModules()), doc.CreationInfo.Created, doc.CreationInfo.Creators)
+	}
+
+	t.Run("provenance", func(t *testing.T) {
+		var provs map[string]struct {
+			SLSA struct {
+				BuildDefinition struct {
+					ResolvedDependencies []struct {
+						URI    string            `json:"uri"`
+						Digest map[string]string `json:"digest"`
+					} `json:"resolvedDependencies"`
+				} `json:"buildDefinition"`
+			}
+		}
+		imagetoolsJSON(t, name, "Provenance", &provs)
+		frontendRepo, _ := splitRef(env.FrontendImage)
+		frontend := manifestDigest(t, env.FrontendImage)
+		toolchain := manifestDigest(t, env.Registry+"/library/golang:1.26")
+		for _, p := range bothPlatforms {
+			deps := provs[p].SLSA.BuildDefinition.ResolvedDependencies
+			if len(deps) == 0 {
+				t.Fatalf("%s: no resolvedDependencies in the provenance: %+v", p, provs[p])
+			}
+			has := func(repo string, d digest.Digest) bool {
+				return slices.ContainsFunc(deps, func(m struct {
+					URI    string            `json:"uri"`
+					Digest map[string]string `json:"digest"`
+				}) bool {
+					return strings.HasPrefix(m.URI, "pkg:docker/"+repo) && m.Digest["sha256"] == d.Encoded()
+				})
+			}
+			if !has(frontendRepo, frontend) {
+				t.Errorf("%s: the provenance does not record the frontend image %s by its digest %s: %+v", p, env.FrontendImage, frontend, deps)
+			}
+			if !has("golang", toolchain) {
+				t.Errorf("%s: the provenance does not record the toolchain image golang:1.26 by its digest %s: %+v", p, toolchain, deps)
+			}
+		}
+	})
+
+	t.Run("syft", func(t *testing.T) {
+		for _, img := range imgs {
+			p := platforms.Format(img.Platform)
+			ctx, cancel := ctxFor(t, 5*time.Minute)
+			out, err := stack.Cmd(ctx, "", []string{"SYFT_REGISTRY_INSECURE_USE_HTTP=true", "SYFT_CHECK_FOR_APP_UPDATE=false"},
+				env.Syft, "scan", "registry:"+name, "--platform", p, "-o", "json", "-q")
+			cancel()
+			if err != nil {
+				t.Fatalf("%v\n%s", err, stack.Tail(out, 20))
+			}
+			var res struct {
+				Artifacts []struct{ Name, Version, Type string }
+			}
+			if err := json.Unmarshal([]byte(out), &res); err != nil {
+				t.Fatalf("decoding syft's output: %v\n%s", err, stack.Tail(out, 20))
+			}
+			ours := sboms[p].SPDX.goModules()
+			found := map[string]bool{}
+			for _, a := range res.Artifacts {
+				if a.Type != "go-module" {
+					continue
+				}
+				k := a.Name + "@" + a.Version
+				found[k] = true
+				if _, ok := ours[k]; !ok {
+					t.Errorf("%s: syft finds %s, go-app's SBOM does not list it", p, k)
+				}
+			}
+			var missed []string
+			for k := range ours {
+				if !found[k] {
+					missed = append(missed, k)
+				}
+			}
+			slices.Sort(missed)
+			t.Logf("%s: syft finds %d Go modules, all in go-app's SBOM; go-app lists %d that syft misses: %v", p, len(found), len(missed), missed)
+		}
+	})
+}
+
+func sha256File(t *testing.T, file string) string {
+	t.Helper()
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}
+
+// TestSBOMBinaries builds the binaries target with --sbom=true to a local
+// directory: BuildKit writes each platform's SBOM, as an in-toto
+// statement about the binaries, next to them.
+func TestSBOMBinaries(t *testing.T) {
+	needStack(t)
+	ctx, cancel := ctxFor(t, 15*time.Minute)
+	defer cancel()
+	dir := tmpDir(t, "sbom-binaries-")
+	out, err := env.Buildx(ctx, stack.Build{
+		Context:   exampleDir("multi"),
+		Platforms: bothPlatforms,
+		Output:    "type=local,dest=" + dir,
+		Extra:     []string{"--target", "binaries", "--sbom=true"},
+	})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, stack.Tail(out, 60))
+	}
+	for _, p := range bothPlatforms {
+		pdir := filepath.Join(dir, strings.ReplaceAll(p, "/", "_"))
+		b, err := os.ReadFile(filepath.Join(pdir, "sbom.spdx.json"))
+		if err != nil {
+			t.Fatalf("%s: %v (the directory holds %v)", p, err, listDir(pdir))
+		}
+		var stmt struct {
+			PredicateType string `json:"predicateType"`
+			Subject       []struct {
+				Name   string            `json:"name"`
+				Digest map[string]string `json:"digest"`
+			} `json:"subject"`
+			Predicate spdxDoc `json:"predicate"`
+		}
+		if err := json.Unmarshal(b, &stmt); err != nil {
+			t.Fatalf("%s: %v", p, err)
+		}
+		if stmt.PredicateType != "https://spdx.dev/Document" {
+			t.Errorf("%s: predicateType %q", p, stmt.PredicateType)
+		}
+		for _, name := range []string{"api", "worker"} {
+			file := filepath.Join(pdir, name)
+			sum := sha256File(t, file)
+			if !slices.ContainsFunc(stmt.Subject, func(s struct {
+				Name   string            `json:"name"`
+				Digest map[string]string `json:"digest"`
+			}) bool {
+				return s.Name == name && s.Digest["sha256"] == sum
+			}) {
+				t.Errorf("%s: the statement's subjects %+v lack %s sha256:%s", p, stmt.Subject, name, sum)
+			}
+			if got := stmt.Predicate.fileSHA256("/" + name); got != sum {
+				t.Errorf("%s: SBOM SHA256 of /%s %q, the file's %s", p, name, got, sum)
+			}
+		}
+		// Both binaries come from one module: the SBOM's Go modules are
+		// those of both.
+		want := goVersionM(t, filepath.Join(pdir, "api"))
+		for k, v := range goVersionM(t, filepath.Join(pdir, "worker")) {
+			want[k] = v
+		}
+		compareModules(t, p, stmt.Predicate.goModules(), want)
+	}
+}
+
+func listDir(dir string) []string {
+	es, _ := os.ReadDir(dir)
+	var names []string
+	for _, e := range es {
+		names = append(names, e.Name())
+	}
+	return names
+}
+
+// TestSBOMReproducible builds an example twice with SOURCE_DATE_EPOCH and
+// --sbom=true, each with --no-cache (the second with fresh cache mounts):
+// the same image index, so the same images and the same SBOM, byte for
+// byte, dated SOURCE_DATE_EPOCH.
+func TestSBOMReproducible(t *testing.T) {
+	needStack(t)
+	ctxDir := exampleOutsideGit(t, "deps")
+	ns := "go-app-e2e-sbom-repro-" + nonce()
+	t.Cleanup(func() { pruneCacheMounts(t, ns) })
+	ctx, cancel := ctxFor(t, 20*time.Minute)
+	defer cancel()
+	first, err := epochBuild(ctx, ctxDir, "deps", "--no-cache", "--sbom=true")
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := epochBuild(ctx, ctxDir, "deps", "--no-cache", "--sbom=true", "--build-arg", "BUILDKIT_CACHE_MOUNT_NS="+ns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range stack.Find(stack.ParseProgress(second.progress), "SBOM: SPDX document") {
+		if !s.Ran() {
+			t.Errorf("step %q was CACHED in a --no-cache build", s.Name)
+		}
+	}
+	a, b := layoutSBOMs(t, first.dir), layoutSBOMs(t, second.dir)
+	if len(a) != len(bothPlatforms) {
+		t.Fatalf("the first build has SBOMs for %v, want %v", slices.Sorted(mapKeys(a)), bothPlatforms)
+	}
+	for p, sa := range a {
+		if !bytes.Equal(sa, b[p]) {
+			t.Errorf("%s: the SBOMs of the two builds differ:\n%s\n%s", p, sa, b[p])
+		}
+		var stmt struct{ Predicate spdxDoc }
+		if err := json.Unmarshal(sa, &stmt); err != nil {
+			t.Fatal(err)
+		}
+		if want := epochTime.Format(time.RFC3339); stmt.Predicate.CreationInfo.Created != want {
+			t.Errorf("%s: SBOM created %s, want SOURCE_DATE_EPOCH %s", p, stmt.Predicate.CreationInfo.Created, want)
+		}
+	}
+	if first.index != second.index {
+		t.Errorf("image index %s, then %s: not reproducible", first.index, second.index)
+	}
+	for _, d := range sameImages(first, second) {
+		t.Errorf("not reproducible: %s", d)
+	}
+}
+
+// layoutSBOMs reads the SPDX in-toto statements of an OCI layout's
+// attestation manifests, by the platform of the image they are about.
+func layoutSBOMs(t *testing.T, dir string) map[string][]byte {
+	t.Helper()
+	l, err := ocirun.OpenLayout(dir, workDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	top, err := l.Index()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var idx ocispec.Index
+	b, err := l.ReadBlob(top.Manifests[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &idx); err != nil {
+		t.Fatal(err)
+	}
+	platformOf := map[digest.Digest]string{}
+	for _, m := range idx.Manifests {
+		if !ocirun.IsAttestation(m) && m.Platform != nil {
+			platformOf[m.Digest] = platforms.Format(*m.Platform)
+		}
+	}
+	out := map[string][]byte{}
+	for _, m := range idx.Manifests {
+		if !ocirun.IsAttestation(m) {
+			continue
+		}
+		var mf ocispec.Manifest
+		b, err := l.ReadBlob(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(b, &mf); err != nil {
+			t.Fatal(err)
+		}
+		for _, layer := range mf.Layers {
+			if layer.Annotations["in-toto.io/predicate-type"] != "https://spdx.dev/Document" {
+				continue
+			}
+			b, err := l.ReadBlob(layer)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out[platformOf[digest.Digest(m.Annotations["vnd.docker.reference.digest"])]] = b
+		}
+	}
+	return out
+}
