@@ -12,6 +12,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"os/exec"
 	"path"
 	"path/filepath"
 	"slices"
@@ -437,6 +438,9 @@ func TestSBOM(t *testing.T) {
 	})
 
 	t.Run("syft", func(t *testing.T) {
+		if _, err := exec.LookPath(env.Syft); err != nil {
+			skipOrFail(t, "syft (GOAPP_SYFT; hack/stack.sh up builds it)", err)
+		}
 		for _, img := range imgs {
 			p := platforms.Format(img.Platform)
 			ctx, cancel := ctxFor(t, 5*time.Minute)
