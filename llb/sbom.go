@@ -3,6 +3,7 @@ package llb
 import (
 	"encoding/json"
 	"fmt"
+	"path"
 	"strings"
 	"time"
 
@@ -102,21 +103,30 @@ func sbomPlan(opt Options, res *Result, image bool) (sbom.Plan, []string) {
 	}
 	if opt.Base == nil {
 		from := "the Go toolchain image " + imageRef(&opt.Toolchain)
-		plan.Components = append(plan.Components,
-			sbom.PlanComponent{
-				Name:       "ca-certificates",
-				Purpose:    "FILE",
-				SourceInfo: "the CA bundle of " + from,
-				Comment:    "copied to " + CertFile + " by go-app for crypto/x509 (SSL_CERT_FILE)",
-				Files:      []string{CertFile},
-			},
-			sbom.PlanComponent{
-				Name:       "tzdata",
-				Purpose:    "FILE",
-				SourceInfo: "$GOROOT/lib/time/zoneinfo.zip of " + from,
-				Comment:    "the IANA time zone database Go ships, unpacked to /usr/share/zoneinfo by go-app; the checksum is zoneinfo.zip's",
-				Zoneinfo:   true,
-			})
+		ca := sbom.PlanComponent{
+			Name:       "ca-certificates",
+			Purpose:    "FILE",
+			SourceInfo: "the CA bundle of " + from,
+			Comment:    "copied to " + CertFile + " by go-app for crypto/x509 (SSL_CERT_FILE)",
+			Files:      []string{CertFile},
+		}
+		tz := sbom.PlanComponent{
+			Name:       "tzdata",
+			Purpose:    "FILE",
+			SourceInfo: "$GOROOT/lib/time/zoneinfo.zip of " + from,
+			Comment:    "the IANA time zone database Go ships, unpacked to " + zoneinfoDir + " by go-app; the checksum is zoneinfo.zip's",
+			Zoneinfo:   true,
+		}
+		// runtime.files are copied over the runtime files.
+		for i, f := range s.Runtime.Files {
+			if covers(f.Dst, CertFile) {
+				ca.SourceInfo = fmt.Sprintf("runtime.files.%d (%s of the build context), copied over the CA bundle of %s", i, f.Src, from)
+			}
+			if covers(f.Dst, zoneinfoDir) || covers(zoneinfoDir, f.Dst) {
+				tz.Comment += fmt.Sprintf("; runtime.files.%d (%s of the build context) adds to or replaces files of it", i, f.Src)
+			}
+		}
+		plan.Components = append(plan.Components, ca, tz)
 	} else {
 		plan.Components = append(plan.Components, imageComponent(opt.Base, target,
 			"runtime.base, the image the binaries are added to; its own contents are not listed here: --sbom=generator=IMAGE scans the whole image"))
@@ -126,6 +136,16 @@ func sbomPlan(opt Options, res *Result, image bool) (sbom.Plan, []string) {
 			"the debug target's busybox: its /bin is copied to "+DebugDir))
 	}
 	return plan, names
+}
+
+// zoneinfoDir is where the runtime files keep the time zone database.
+const zoneinfoDir = "/usr/share/zoneinfo"
+
+// covers tells whether a copy to dst writes file: dst is file or a
+// directory above it.
+func covers(dst, file string) bool {
+	dst = path.Clean("/" + dst)
+	return dst == file || dst == "/" || strings.HasPrefix(file, dst+"/")
 }
 
 // imageComponent is an image the result is built on.

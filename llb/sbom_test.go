@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/goappfrontend/go-app/internal/sbom"
+	"github.com/goappfrontend/go-app/spec"
 	"github.com/moby/buildkit/client/llb"
 	"github.com/moby/buildkit/solver/pb"
 	digest "github.com/opencontainers/go-digest"
@@ -50,7 +51,6 @@ func sbomStep(t *testing.T, opt Options, image bool) (*pb.ExecOp, sbom.Plan, *gr
 	}
 	return e, plan, g, res
 }
-
 
 func TestSBOMOnScratch(t *testing.T) {
 	opt := testOptions(testSpec(), arm64)
@@ -105,6 +105,24 @@ func TestSBOMOnScratch(t *testing.T) {
 	}
 	if !strings.Contains(plan.CreatorComment, "goappfrontend/go-app:1") {
 		t.Errorf("creator comment %q does not name the frontend image", plan.CreatorComment)
+	}
+}
+
+// TestSBOMRuntimeFilesOver: runtime.files copied over the CA bundle or
+// into the time zone database are named as where they came from.
+func TestSBOMRuntimeFilesOver(t *testing.T) {
+	s := testSpec()
+	s.Runtime.Files = []spec.File{
+		{Src: "certs/ca.pem", Dst: CertFile},
+		{Src: "tz/Europe/Paris", Dst: "/usr/share/zoneinfo/Europe/Paris"},
+		{Src: "config.yaml", Dst: "/etc/app/config.yaml"},
+	}
+	_, plan, _, _ := sbomStep(t, testOptions(s, amd64), true)
+	if ca := plan.Components[0]; !strings.HasPrefix(ca.SourceInfo, "runtime.files.0 (certs/ca.pem of the build context)") {
+		t.Errorf("CA bundle from %q", ca.SourceInfo)
+	}
+	if tz := plan.Components[1]; !strings.Contains(tz.Comment, "runtime.files.1 (tz/Europe/Paris") || strings.Contains(tz.Comment, "runtime.files.2") {
+		t.Errorf("tzdata comment %q", tz.Comment)
 	}
 }
 
