@@ -739,3 +739,34 @@ func TestSBOMGenerator(t *testing.T) {
 		t.Errorf("the SBOM is %q, want the scanner's (%+v)", got, sbom)
 	}
 }
+
+// TestSBOMDebug: the debug target's SBOM names the busybox image it adds,
+// by digest, besides the Go modules of the binary.
+func TestSBOMDebug(t *testing.T) {
+	needStack(t)
+	ctx, cancel := ctxFor(t, 10*time.Minute)
+	defer cancel()
+	dir := tmpDir(t, "oci-sbom-debug-")
+	out, err := env.Buildx(ctx, stack.Build{
+		Context:   exampleDir("hello"),
+		Platforms: []string{"linux/arm64"},
+		Output:    stack.OCIOutput(dir),
+		Extra:     []string{"--target", "debug", "--sbom=true", "--provenance=false"},
+	})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, stack.Tail(out, 60))
+	}
+	sboms := layoutSBOMs(t, dir)
+	var stmt struct{ Predicate spdxDoc }
+	if err := json.Unmarshal(sboms["linux/arm64"], &stmt); err != nil {
+		t.Fatalf("%v (SBOMs for %v)", err, slices.Sorted(mapKeys(sboms)))
+	}
+	doc := stmt.Predicate
+	bb, ok := doc.pkg("docker.io/library/busybox:1.37.0-musl")
+	if !ok || !strings.HasPrefix(bb.Version, "sha256:") || !strings.HasPrefix(bb.purl(), "pkg:docker/busybox@1.37.0-musl?digest=sha256:") {
+		t.Errorf("busybox package %+v (packages: %+v)", bb, doc.Packages)
+	}
+	if _, ok := doc.pkg("stdlib"); !ok || !strings.HasPrefix(doc.Name, "go-app debug image linux/arm64") {
+		t.Errorf("document %q without the standard library: %+v", doc.Name, doc.Packages)
+	}
+}
