@@ -14,8 +14,6 @@ import (
 	"time"
 
 	"github.com/goappfrontend/go-app/internal/ocirun"
-	"github.com/opencontainers/go-digest"
-	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 )
 
 // frontendPlatforms reads FRONTEND_PLATFORMS from hack/versions.sh, where
@@ -37,134 +35,66 @@ func frontendPlatforms(t *testing.T) []string {
 	return nil
 }
 
-// provenance is what the test reads of a SLSA provenance statement, v0.2
-// (materials) or v1 (resolvedDependencies).
-type provenance struct {
-	PredicateType string `json:"predicateType"`
-	Subject       []struct {
-		Digest map[string]string `json:"digest"`
-	} `json:"subject"`
-	Predicate struct {
-		Materials       []material `json:"materials"`
-		BuildDefinition struct {
-			ResolvedDependencies []material `json:"resolvedDependencies"`
-		} `json:"buildDefinition"`
-	} `json:"predicate"`
-}
-
-type material struct {
-	URI    string            `json:"uri"`
-	Digest map[string]string `json:"digest"`
-}
-
 // TestFrontendImage checks the frontend image under test as the stack
 // publishes it, the way the release workflow builds it: an image for each
-// platform of FRONTEND_PLATFORMS, each with a provenance attestation that
-// names the Go toolchain image it was built with by its digest, and a
-// static binary for the platform's architecture that starts there (arm64
+// platform of FRONTEND_PLATFORMS, each with a provenance that names the Go
+// toolchain image it was built with by the digest the registry serves, and
+// a static binary for the platform's architecture that starts there (arm64
 // under QEMU) and, outside BuildKit, fails the way a gateway frontend
 // started without a gateway fails.
 func TestFrontendImage(t *testing.T) {
 	needStack(t)
-	ref := parseRegistryRef(t, env.FrontendImage)
-	idx := registryIndex(t, ref)
-	golang := registryRef{host: ref.host, repo: "library/golang"}
-
-	images := map[string]ocispecs.Descriptor{}
-	attestations := map[string]ocispecs.Descriptor{} // by the image's digest
-	for _, d := range idx.Manifests {
-		switch {
-		case ocirun.IsAttestation(d):
-			attestations[d.Annotations["vnd.docker.reference.digest"]] = d
-		case d.Platform != nil:
-			images[d.Platform.OS+"/"+d.Platform.Architecture] = d
-		}
-	}
 	want := frontendPlatforms(t)
-	if got := slices.Sorted(func(yield func(string) bool) {
-		for p := range images {
-			if !yield(p) {
-				return
-			}
-		}
-	}); !slices.Equal(got, slices.Sorted(slices.Values(want))) {
-		t.Fatalf("%s has images for %v, want %v (FRONTEND_PLATFORMS)", ref, got, want)
+	imgs := pullImages(t, env.FrontendImage)
+	if got := ocirun.Platforms(imgs); !slices.Equal(slices.Sorted(slices.Values(got)), slices.Sorted(slices.Values(want))) {
+		t.Fatalf("%s has images for %v, want %v (FRONTEND_PLATFORMS)", env.FrontendImage, got, want)
 	}
+	provs := readProvenance(t, env.FrontendImage)
 	for _, p := range want {
-		img := images[p]
 		t.Run(p, func(t *testing.T) {
-			checkFrontendProvenance(t, ref, golang, img, attestations[img.Digest.String()])
-			checkFrontendBinary(t, ref, img)
+			checkFrontendProvenance(t, provs[p])
+			img, err := ocirun.ImageFor(imgs, p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkFrontendBinary(t, img)
 		})
 	}
 }
 
-// checkFrontendProvenance checks that the image img of ref has a
-// provenance statement about it that names the golang image by the digest
-// the registry serves for one of its tags.
-func checkFrontendProvenance(t *testing.T, ref, golang registryRef, img, att ocispecs.Descriptor) {
-	if att.Digest == "" {
-		t.Fatalf("no attestation manifest for %s", img.Digest)
-	}
-	var m ocispecs.Manifest
-	registryJSON(t, ref, "manifests", att.Digest.String(), &m)
-	var prov *provenance
-	for _, l := range m.Layers {
-		if !strings.HasPrefix(l.Annotations["in-toto.io/predicate-type"], "https://slsa.dev/provenance/") {
-			continue
-		}
-		prov = new(provenance)
-		registryJSON(t, ref, "blobs", l.Digest.String(), prov)
-	}
-	if prov == nil {
-		t.Fatalf("attestation manifest %s has no SLSA provenance layer", att.Digest)
-	}
-	if len(prov.Subject) == 0 || "sha256:"+prov.Subject[0].Digest["sha256"] != img.Digest.String() {
-		t.Errorf("the provenance is about %v, not the image %s", prov.Subject, img.Digest)
-	}
-	deps := append(prov.Predicate.Materials, prov.Predicate.BuildDefinition.ResolvedDependencies...)
+// checkFrontendProvenance checks that the provenance deps of one platform
+// of the frontend image name the golang image by the digest the registry
+// serves for its tag.
+func checkFrontendProvenance(t *testing.T, deps []material) {
+	t.Helper()
 	var found bool
 	for _, d := range deps {
 		name, ok := strings.CutPrefix(d.URI, "pkg:docker/golang@")
 		if !ok {
 			continue
 		}
-		golang.tag, _, _ = strings.Cut(name, "?")
-		b, err := registryGet(golang, "manifests", golang.tag)
-		if err != nil {
-			t.Fatal(err)
-		}
-		served := digest.FromBytes(b).String()
-		if "sha256:"+d.Digest["sha256"] != served {
+		tag, _, _ := strings.Cut(name, "?")
+		served := manifestDigest(t, env.Registry+"/library/golang:"+tag)
+		if d.Digest["sha256"] != served.Encoded() {
 			t.Errorf("the provenance names %s with digest sha256:%s; the registry serves %s", d.URI, d.Digest["sha256"], served)
 		}
 		found = true
 	}
 	if !found {
-		t.Errorf("the provenance (%s) does not name the golang image among %d materials: %+v", prov.PredicateType, len(deps), deps)
+		t.Errorf("the provenance does not name the golang image among its %d dependencies: %+v", len(deps), deps)
 	}
 }
 
-// checkFrontendBinary checks the frontend binary of the image img of ref:
-// a static ELF for its architecture that, run with no arguments and no
-// gateway, exits 1 saying it cannot reach one.
-func checkFrontendBinary(t *testing.T, ref registryRef, img ocispecs.Descriptor) {
-	var m ocispecs.Manifest
-	registryJSON(t, ref, "manifests", img.Digest.String(), &m)
-	var bin []byte
-	for _, l := range m.Layers {
-		b, ok, err := layerFile(ref, l, "bin/go-app-frontend")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if ok {
-			bin = b
-		}
-	}
-	if bin == nil {
-		t.Fatalf("no /bin/go-app-frontend in %s", img.Digest)
-	}
+// checkFrontendBinary checks the frontend binary of img: a static ELF for
+// its architecture that, run with no arguments and no gateway, exits 1
+// saying it cannot reach one.
+func checkFrontendBinary(t *testing.T, img *ocirun.Image) {
+	t.Helper()
 	arch := img.Platform.Architecture
+	bin, err := img.ReadFile("/bin/go-app-frontend")
+	if err != nil {
+		t.Fatal(err)
+	}
 	if _, err := ocirun.CheckStaticELF(bytes.NewReader(bin), arch); err != nil {
 		t.Fatalf("/bin/go-app-frontend of linux/%s: %v", arch, err)
 	}
@@ -178,7 +108,7 @@ func checkFrontendBinary(t *testing.T, ref registryRef, img ocispecs.Descriptor)
 	cmd := exec.CommandContext(ctx, p)
 	var stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = new(bytes.Buffer), &stderr
-	err := cmd.Run()
+	err = cmd.Run()
 	var exit *exec.ExitError
 	if !errors.As(err, &exit) || exit.ExitCode() != 1 {
 		t.Fatalf("go-app-frontend (linux/%s) with no gateway: %v, want exit status 1; stderr:\n%s", arch, err, stderr.String())

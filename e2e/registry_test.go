@@ -1,106 +1,172 @@
 package e2e
 
+// Reading what the local registry serves: manifests, blobs, the images of
+// an index and the attestations BuildKit attached to it.
+
 import (
-	"archive/tar"
-	"compress/gzip"
+	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
-	"path"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
-	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
+	"github.com/goappfrontend/go-app/internal/ocirun"
+	"github.com/goappfrontend/go-app/internal/stack"
+	"github.com/opencontainers/go-digest"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 )
 
-// A registry image reference split into what the registry API wants:
-// localhost:5000/go-app:dev is {localhost:5000, go-app, dev}.
-type registryRef struct{ host, repo, tag string }
-
-func parseRegistryRef(t *testing.T, ref string) registryRef {
+// imagetoolsJSON runs `docker buildx imagetools inspect --format '{{json
+// .FIELD}}'` on ref and decodes the result.
+func imagetoolsJSON(t *testing.T, ref, field string, v any) {
 	t.Helper()
-	host, rest, ok := strings.Cut(ref, "/")
-	i := strings.LastIndex(rest, ":")
-	if !ok || i <= 0 || strings.Contains(rest, "@") {
-		t.Fatalf("%q is not a HOST/REPO:TAG reference", ref)
+	ctx, cancel := ctxFor(t, 2*time.Minute)
+	defer cancel()
+	out, err := stack.Cmd(ctx, "", nil, "docker", "buildx", "imagetools", "inspect", "--builder", env.Builder, ref, "--format", "{{json ."+field+"}}")
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
 	}
-	return registryRef{host: host, repo: rest[:i], tag: rest[i+1:]}
+	if err := json.Unmarshal([]byte(out), v); err != nil {
+		t.Fatalf("decoding imagetools inspect .%s: %v\n%s", field, err, stack.Tail(out, 20))
+	}
 }
 
-func (r registryRef) String() string { return r.host + "/" + r.repo + ":" + r.tag }
-
-// registryGet reads /v2/REPO/KIND/NAME from the registry (plain HTTP, as
-// the local stack's registry), accepting image indexes and manifests.
-func registryGet(r registryRef, kind, name string) ([]byte, error) {
-	req, err := http.NewRequest(http.MethodGet, "http://"+r.host+"/v2/"+r.repo+"/"+kind+"/"+name, nil)
+// registryGet fetches a manifest or blob from the local registry (plain
+// HTTP) and returns it with its digest.
+func registryGet(ctx context.Context, repo, kind, ref string) ([]byte, digest.Digest, error) {
+	host, name, _ := strings.Cut(repo, "/")
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+host+"/v2/"+name+"/"+kind+"/"+ref, nil)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	req.Header.Set("Accept", ocispecs.MediaTypeImageIndex+", "+ocispecs.MediaTypeImageManifest+
-		", application/vnd.docker.distribution.manifest.list.v2+json, application/vnd.docker.distribution.manifest.v2+json")
+	req.Header.Set("Accept", strings.Join([]string{ocispec.MediaTypeImageIndex, ocispec.MediaTypeImageManifest,
+		"application/vnd.docker.distribution.manifest.list.v2+json", "application/vnd.docker.distribution.manifest.v2+json"}, ", "))
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("GET %s: %s", req.URL, resp.Status)
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, "", err
 	}
-	return io.ReadAll(io.LimitReader(resp.Body, 1<<30))
+	if resp.StatusCode != http.StatusOK {
+		return nil, "", fmt.Errorf("GET %s: %s", req.URL, resp.Status)
+	}
+	return b, digest.FromBytes(b), nil
 }
 
-// registryJSON decodes the manifest (kind "manifests") or blob ("blobs")
-// name of r into v.
-func registryJSON(t *testing.T, r registryRef, kind, name string, v any) {
+// splitRef splits "host/repo:tag" into "host/repo" and "tag".
+func splitRef(ref string) (string, string) {
+	i := strings.LastIndex(ref, ":")
+	if i < strings.LastIndex(ref, "/") {
+		return ref, "latest"
+	}
+	return ref[:i], ref[i+1:]
+}
+
+// manifestDigest is the digest of what ref names in the local registry.
+func manifestDigest(t *testing.T, ref string) digest.Digest {
 	t.Helper()
-	b, err := registryGet(r, kind, name)
+	ctx, cancel := ctxFor(t, time.Minute)
+	defer cancel()
+	repo, tag := splitRef(ref)
+	_, d, err := registryGet(ctx, repo, "manifests", tag)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := json.Unmarshal(b, v); err != nil {
-		t.Fatalf("%s %s of %s: %v", kind, name, r, err)
-	}
+	return d
 }
 
-// registryIndex returns the image index r's tag names.
-func registryIndex(t *testing.T, r registryRef) ocispecs.Index {
+// pullImages copies the images (not the attestations) of an index in the
+// local registry into an OCI layout and opens them.
+func pullImages(t *testing.T, ref string) []*ocirun.Image {
 	t.Helper()
-	var idx ocispecs.Index
-	registryJSON(t, r, "manifests", r.tag, &idx)
-	if len(idx.Manifests) == 0 {
-		t.Fatalf("%s is not an image index (no manifests)", r)
+	ctx, cancel := ctxFor(t, 5*time.Minute)
+	defer cancel()
+	repo, tag := splitRef(ref)
+	dir := tmpDir(t, "pull-")
+	put := func(kind, ref string) (ocispec.Descriptor, []byte) {
+		b, d, err := registryGet(ctx, repo, kind, ref)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := filepath.Join(dir, "blobs", d.Algorithm().String(), d.Encoded())
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return ocispec.Descriptor{Digest: d, Size: int64(len(b))}, b
 	}
-	return idx
+	idxDesc, b := put("manifests", tag)
+	var idx ocispec.Index
+	if err := json.Unmarshal(b, &idx); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range idx.Manifests {
+		put("manifests", m.Digest.String())
+		if ocirun.IsAttestation(m) {
+			continue
+		}
+		var mf ocispec.Manifest
+		_, b := put("manifests", m.Digest.String())
+		if err := json.Unmarshal(b, &mf); err != nil {
+			t.Fatal(err)
+		}
+		put("blobs", mf.Config.Digest.String())
+		for _, l := range mf.Layers {
+			put("blobs", l.Digest.String())
+		}
+	}
+	idxDesc.MediaType = ocispec.MediaTypeImageIndex
+	top, _ := json.Marshal(ocispec.Index{Versioned: idx.Versioned, MediaType: ocispec.MediaTypeImageIndex, Manifests: []ocispec.Descriptor{idxDesc}})
+	if err := os.WriteFile(filepath.Join(dir, "index.json"), top, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "oci-layout"), []byte(`{"imageLayoutVersion":"1.0.0"}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	l, err := ocirun.OpenLayout(dir, workDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	imgs, err := l.Images()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return imgs
 }
 
-// layerFile returns the content of the file p (no leading slash) in the
-// gzip layer d of r, and whether the layer has it.
-func layerFile(r registryRef, d ocispecs.Descriptor, p string) ([]byte, bool, error) {
-	if !strings.HasSuffix(d.MediaType, "gzip") {
-		return nil, false, fmt.Errorf("layer %s is %s, not gzip", d.Digest, d.MediaType)
-	}
-	blob, err := registryGet(r, "blobs", d.Digest.String())
-	if err != nil {
-		return nil, false, err
-	}
-	zr, err := gzip.NewReader(strings.NewReader(string(blob)))
-	if err != nil {
-		return nil, false, err
-	}
-	tr := tar.NewReader(zr)
-	for {
-		h, err := tr.Next()
-		if errors.Is(err, io.EOF) {
-			return nil, false, nil
-		}
-		if err != nil {
-			return nil, false, err
-		}
-		if path.Clean(strings.TrimPrefix(h.Name, "./")) == p && h.Typeflag == tar.TypeReg {
-			b, err := io.ReadAll(io.LimitReader(tr, 1<<30))
-			return b, true, err
+// material is a resolved dependency of a SLSA v1 provenance: an image or
+// source the build read, by digest.
+type material struct {
+	URI    string            `json:"uri"`
+	Digest map[string]string `json:"digest"`
+}
+
+// readProvenance reads the provenance BuildKit attached to each platform of
+// the index ref (`imagetools inspect --format '{{json .Provenance}}'`) and
+// returns its resolved dependencies by platform.
+func readProvenance(t *testing.T, ref string) map[string][]material {
+	t.Helper()
+	var provs map[string]struct {
+		SLSA struct {
+			BuildDefinition struct {
+				ResolvedDependencies []material `json:"resolvedDependencies"`
+			} `json:"buildDefinition"`
 		}
 	}
+	imagetoolsJSON(t, ref, "Provenance", &provs)
+	deps := map[string][]material{}
+	for p, prov := range provs {
+		deps[p] = prov.SLSA.BuildDefinition.ResolvedDependencies
+	}
+	return deps
 }

@@ -20,19 +20,19 @@ const cosignPassword = "e2e-signing-password"
 // the pinned cosign the stack builds and a key pair generated here, offline
 // (a signing config with no transparency log or timestamp service): the
 // multi-platform image go-app pushed is signed by digest and verifies by its
-// tag; its provenance, attached with cosign attest, verifies too; once the
+// tag; its SBOM and provenance, attached with cosign attest, verify too; once the
 // tag is moved to another image, verifying the tag fails while the first
 // digest still verifies.
 func TestCosignSign(t *testing.T) {
 	needStack(t)
-	cosign, err := exec.LookPath("cosign")
-	skipOrFail(t, "cosign (hack/stack.sh env puts the one the stack builds in PATH)", err)
+	cosign, err := exec.LookPath(env.Cosign)
+	skipOrFail(t, "cosign (GOAPP_COSIGN; hack/stack.sh up builds it)", err)
 	ctx, cancel := ctxFor(t, 10*time.Minute)
 	defer cancel()
 
 	dir := tmpDir(t, "signing-")
 	ref := env.Registry + "/go-app-e2e/signed:" + nonce()
-	first := pushHello(ctx, t, ref, "first", "--provenance=mode=max")
+	first := pushHello(ctx, t, ref, "first", "--provenance=mode=max", "--sbom=true")
 	run := func(args ...string) (string, error) {
 		return stack.Cmd(ctx, dir, []string{"COSIGN_PASSWORD=" + cosignPassword}, cosign, args...)
 	}
@@ -60,20 +60,27 @@ func TestCosignSign(t *testing.T) {
 		t.Errorf("cosign verify %s does not name the signed digest %s:\n%s", ref, first, stack.Tail(out, 30))
 	}
 
-	// BuildKit's provenance of the linux/amd64 image, as a cosign attestation.
-	prov, err := stack.Cmd(ctx, "", nil, "docker", "buildx", "imagetools", "inspect", "--builder", env.Builder,
-		ref+"@"+first, "--format", `{{json (index .Provenance "linux/amd64").SLSA}}`)
-	if err != nil || !strings.Contains(prov, "resolvedDependencies") {
-		t.Fatalf("reading the provenance of %s: %v\n%s", ref, err, stack.Tail(prov, 20))
-	}
-	if err := os.WriteFile(filepath.Join(dir, "provenance.json"), []byte(prov), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	mustRun(append(append([]string{"attest", "--type", "slsaprovenance1", "--predicate", "provenance.json"}, sign...), ref+"@"+first)...)
-	out = mustRun("verify-attestation", "--key", "cosign.pub", "--insecure-ignore-tlog=true", "--allow-http-registry",
-		"--type", "slsaprovenance1", ref)
-	if !strings.Contains(out, `"payloadType":"application/vnd.in-toto+json"`) {
-		t.Errorf("cosign verify-attestation printed no in-toto statement:\n%s", stack.Tail(out, 20))
+	// go-app's SBOM and BuildKit's provenance of the linux/amd64 image, as
+	// cosign attestations.
+	for _, a := range []struct{ field, predicate, cosignType, want string }{
+		{"SBOM", "SPDX", "spdxjson", `"spdxVersion"`},
+		{"Provenance", "SLSA", "slsaprovenance1", `"resolvedDependencies"`},
+	} {
+		pred, err := stack.Cmd(ctx, "", nil, "docker", "buildx", "imagetools", "inspect", "--builder", env.Builder,
+			ref+"@"+first, "--format", `{{json (index .`+a.field+` "linux/amd64").`+a.predicate+`}}`)
+		if err != nil || !strings.Contains(pred, a.want) {
+			t.Fatalf("reading the %s of %s: %v\n%s", a.field, ref, err, stack.Tail(pred, 20))
+		}
+		file := a.cosignType + ".json"
+		if err := os.WriteFile(filepath.Join(dir, file), []byte(pred), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		mustRun(append(append([]string{"attest", "--type", a.cosignType, "--predicate", file}, sign...), ref+"@"+first)...)
+		out := mustRun("verify-attestation", "--key", "cosign.pub", "--insecure-ignore-tlog=true", "--allow-http-registry",
+			"--type", a.cosignType, ref)
+		if !strings.Contains(out, `"payloadType":"application/vnd.in-toto+json"`) {
+			t.Errorf("cosign verify-attestation --type %s printed no in-toto statement:\n%s", a.cosignType, stack.Tail(out, 20))
+		}
 	}
 
 	second := pushHello(ctx, t, ref, "second")

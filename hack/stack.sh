@@ -25,7 +25,8 @@ set -euo pipefail
 
 # ---- pinned versions --------------------------------------------------------
 REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-# BUILDKIT_VERSION, BUILDX_VERSION, REGISTRY_VERSION, COSIGN_VERSION, FRONTEND_PLATFORMS, TOOLS_RECIPE
+# BUILDKIT_VERSION, BUILDX_VERSION, REGISTRY_VERSION, COSIGN_VERSION, SYFT_VERSION, FRONTEND_PLATFORMS,
+# TOOLS_RECIPE
 # shellcheck source=hack/versions.sh
 . "$REPO_ROOT/hack/versions.sh"
 # Bump when the way the toolchain image is made changes.
@@ -49,6 +50,7 @@ BUILDKIT_DIR=$TOOLS_CACHE/buildkit-$BUILDKIT_VERSION
 BUILDX_DIR=$TOOLS_CACHE/buildx-$BUILDX_VERSION
 REGISTRY_DIR=$TOOLS_CACHE/registry-$REGISTRY_VERSION
 COSIGN_DIR=$TOOLS_CACHE/cosign-$COSIGN_VERSION
+SYFT_DIR=$TOOLS_CACHE/syft-$SYFT_VERSION
 BUSYBOX_DIR=$TOOLS_CACHE/busybox-static
 # The tag of llb.DebugImageRef.
 BUSYBOX_TAG=1.37.0-musl
@@ -56,6 +58,8 @@ BUILDKITD=$BUILDKIT_DIR/buildkitd
 BUILDCTL=$BUILDKIT_DIR/buildctl
 BUILDX=$BUILDX_DIR/buildx
 REGISTRY_BIN=$REGISTRY_DIR/registry
+SYFT=$SYFT_DIR/syft
+COSIGN=$COSIGN_DIR/cosign
 DOCKER_PLUGIN_DIR=${DOCKER_CONFIG:-$HOME/.docker}/cli-plugins
 
 LOG_DIR=$STACK_DIR/logs
@@ -187,8 +191,10 @@ write_env() {
 		printf 'export GOAPP_FRONTEND_IMAGE=%q\n' "$FRONTEND_IMAGE"
 		printf 'export GOAPP_BUILDX_BUILDER=%q\n' "$BUILDER"
 		printf 'export GOAPP_REGISTRY=%q\n' "$REGISTRY"
+		printf 'export GOAPP_SYFT=%q\n' "$SYFT"
+		printf 'export GOAPP_COSIGN=%q\n' "$COSIGN"
 		# shellcheck disable=SC2016 # $PATH is expanded when the file is sourced
-		printf 'export PATH=%q:%q:"$PATH"\n' "$BUILDKIT_DIR" "$COSIGN_DIR"
+		printf 'export PATH=%q:"$PATH"\n' "$BUILDKIT_DIR"
 	} >"$tmp"
 	mv -f "$tmp" "$ENV_FILE"
 	done_step "$ENV_FILE"
@@ -218,6 +224,7 @@ cmd_up() {
 	wait_tool buildx "$BUILDX_VERSION"
 	ensure_builder
 	wait_tool cosign "$COSIGN_VERSION"
+	wait_tool syft "$SYFT_VERSION"
 	write_env
 	log "up: done in $(fmt_secs $(($(now_us) - t0))); use it with: . $ENV_FILE"
 }

@@ -17,6 +17,8 @@ ACTIONLINT_VERSION=v1.7.12
 # and built by the local stack: every platform a builder may run on, since
 # the frontend's binary also runs inside builds, on the build platform.
 FRONTEND_PLATFORMS=linux/amd64,linux/arm64
+# syft, the independent SBOM scanner the e2e tests cross-check go-app's SBOM with.
+SYFT_VERSION=v1.57.1
 # Bump when the way the tools are built changes: every cached build of them
 # is then rebuilt.
 TOOLS_RECIPE=1

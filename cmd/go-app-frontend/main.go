@@ -8,7 +8,8 @@
 // -- go test ...` runs the test target's go test and keeps its output;
 // `modules`, `deps` and `gobuild` move Go's caches in and out of layers,
 // `toolchain` makes the layer the go build steps run on (gocache.go),
-// `setcap` gives the entrypoint binary its file capabilities (setcap.go), and
+// `setcap` gives the entrypoint binary its file capabilities (setcap.go),
+// `sbom` writes the SPDX document of the --sbom attestation (sbom.go), and
 // `goauth` is the GOAUTH command of build.goauth (goauth.go).
 package main
 
@@ -39,8 +40,8 @@ func main() {
 				os.Exit(1)
 			}
 			return
-		case "modules", "deps", "cacheprog", "gobuild", "toolchain", "setcap":
-			run := map[string]func([]string) error{"modules": modules, "deps": deps, "cacheprog": cacheprog, "gobuild": gobuild, "toolchain": toolchain, "setcap": setcap}[os.Args[1]]
+		case "modules", "deps", "cacheprog", "gobuild", "toolchain", "setcap", "sbom":
+			run := map[string]func([]string) error{"modules": modules, "deps": deps, "cacheprog": cacheprog, "gobuild": gobuild, "toolchain": toolchain, "setcap": setcap, "sbom": sbomCmd}[os.Args[1]]
 			if err := run(os.Args[2:]); err != nil {
 				fmt.Fprintf(os.Stderr, "go-app-frontend %s: %v\n", os.Args[1], err)
 				os.Exit(1)

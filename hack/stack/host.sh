@@ -39,6 +39,11 @@ start_tool_builds() {
 		CGO_ENABLED=0 start_bg cosign "$COSIGN_VERSION" github.com/sigstore/cosign/v3 \
 			"-X sigs.k8s.io/release-utils/version.gitVersion=$COSIGN_VERSION" github.com/sigstore/cosign/v3/cmd/cosign
 	fi
+	# syft is the e2e tests' independent SBOM scanner; static, as its releases are.
+	if ! tool_built "$SYFT_DIR" "$SYFT_VERSION"; then
+		CGO_ENABLED=0 start_bg syft "$SYFT_VERSION" github.com/anchore/syft "-X main.version=$SYFT_VERSION" \
+			github.com/anchore/syft/cmd/syft
+	fi
 }
 start_bg() {
 	local name=$1
