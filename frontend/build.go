@@ -85,6 +85,10 @@ func Build(ctx context.Context, c client.Client) (_ *client.Result, err error) {
 		return buildTest(ctx, c, bc, src, base, marshalOpts)
 	}
 
+	sboms, err := newSBOMAttester(ctx, c, bc, marshalOpts)
+	if err != nil {
+		return nil, err
+	}
 	rb, err := bc.Build(ctx, recoverBuildFunc(func(ctx context.Context, platform *ocispecs.Platform, idx int) (*dockerui.BuildResult, error) {
 		opt := base
 		opt.TargetPlatform = base.BuildPlatform
@@ -93,15 +97,23 @@ func Build(ctx context.Context, c client.Client) (_ *client.Result, err error) {
 		}
 		opt.Dependencies = scan.forPlatform(opt.TargetPlatform)
 		opt.Profiles = scan.profiles()
+		build, image := buildImage, true
 		switch target.name {
 		case targetBinaries.name:
-			return buildBinaries(ctx, c, bc, opt, src.SourceMap, marshalOpts)
+			build, image = buildBinaries, false
 		case targetDebug.name:
-			return buildDebug(ctx, c, bc, opt, src.SourceMap, marshalOpts)
+			build = buildDebug
 		}
-		return buildImage(ctx, c, bc, opt, src.SourceMap, marshalOpts)
+		br, res, err := build(ctx, c, bc, opt, src.SourceMap, marshalOpts)
+		if err != nil {
+			return nil, err
+		}
+		return br, sboms.add(ctx, platform, res.opt, res.Result, image)
 	}))
 	if err != nil {
+		return nil, err
+	}
+	if err := sboms.attach(ctx, rb); err != nil {
 		return nil, err
 	}
 	return rb.Finalize()

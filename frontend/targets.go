@@ -94,46 +94,54 @@ func solveState(ctx context.Context, c client.Client, bc *dockerui.Client, st ll
 	return r.SingleRef()
 }
 
+// built is what a target built for one platform: the converter's result
+// and the options it was converted with (the resolved base and debug
+// images included), which the SBOM describes.
+type built struct {
+	*gollb.Result
+	opt gollb.Options
+}
+
 // buildImage builds the image target (the default) of one platform: on
 // the runtime base, resolved for the platform unless it is scratch, with
 // the binaries checked against it, since a wrong binary would only fail at
 // `docker run`.
-func buildImage(ctx context.Context, c client.Client, bc *dockerui.Client, opt gollb.Options, sm *llb.SourceMap, marshalOpts []llb.ConstraintsOpt) (*dockerui.BuildResult, error) {
+func buildImage(ctx context.Context, c client.Client, bc *dockerui.Client, opt gollb.Options, sm *llb.SourceMap, marshalOpts []llb.ConstraintsOpt) (*dockerui.BuildResult, *built, error) {
 	s := opt.Spec
 	if s.Runtime.Base != spec.DefaultBase {
 		img, err := resolveImage(ctx, c, bc, s.Runtime.Base, opt.TargetPlatform, "runtime base")
 		if err != nil {
-			return nil, withSpecSource(errors.Wrapf(err, "runtime base image %s", s.Runtime.Base), sm, s.Source.Pos("runtime.base"))
+			return nil, nil, withSpecSource(errors.Wrapf(err, "runtime base image %s", s.Runtime.Base), sm, s.Source.Pos("runtime.base"))
 		}
 		opt.Base = img
 	}
 	res, err := gollb.Convert(opt)
 	if err != nil {
-		return nil, withSpecSource(err, sm)
+		return nil, nil, withSpecSource(err, sm)
 	}
 	ref, err := solveState(ctx, c, bc, res.State, opt.TargetPlatform, marshalOpts, false)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := verifyBinaries(ctx, ref, s, sm, res.Binaries, opt.TargetPlatform); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := verifyCapabilities(ctx, ref, s, sm, res.Binaries); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	br := &dockerui.BuildResult{Reference: ref, Image: res.Image, Epoch: opt.Epoch}
 	if opt.Base != nil {
 		br.BaseImage = opt.Base.Config
 	}
-	return br, nil
+	return br, &built{res, opt}, nil
 }
 
 // buildDebug builds the debug target of one platform: the image target
 // with busybox (gollb.DebugImageRef, resolved for the platform) added.
-func buildDebug(ctx context.Context, c client.Client, bc *dockerui.Client, opt gollb.Options, sm *llb.SourceMap, marshalOpts []llb.ConstraintsOpt) (*dockerui.BuildResult, error) {
+func buildDebug(ctx context.Context, c client.Client, bc *dockerui.Client, opt gollb.Options, sm *llb.SourceMap, marshalOpts []llb.ConstraintsOpt) (*dockerui.BuildResult, *built, error) {
 	img, err := resolveImage(ctx, c, bc, gollb.DebugImageRef, opt.TargetPlatform, "debug shell")
 	if err != nil {
-		return nil, errors.Wrapf(err, "debug shell image %s (the debug target's busybox; a --build-context %s=docker-image://... replaces it)", gollb.DebugImageRef, gollb.DebugImageRef)
+		return nil, nil, errors.Wrapf(err, "debug shell image %s (the debug target's busybox; a --build-context %s=docker-image://... replaces it)", gollb.DebugImageRef, gollb.DebugImageRef)
 	}
 	opt.Debug = img
 	return buildImage(ctx, c, bc, opt, sm, marshalOpts)
@@ -142,21 +150,21 @@ func buildDebug(ctx context.Context, c client.Client, bc *dockerui.Client, opt g
 // buildBinaries builds the binaries target of one platform. Binaries for
 // scratch are checked like the image's (right architecture, static); on
 // another runtime.base the image target checks them against that base.
-func buildBinaries(ctx context.Context, c client.Client, bc *dockerui.Client, opt gollb.Options, sm *llb.SourceMap, marshalOpts []llb.ConstraintsOpt) (*dockerui.BuildResult, error) {
+func buildBinaries(ctx context.Context, c client.Client, bc *dockerui.Client, opt gollb.Options, sm *llb.SourceMap, marshalOpts []llb.ConstraintsOpt) (*dockerui.BuildResult, *built, error) {
 	res, err := gollb.Binaries(opt)
 	if err != nil {
-		return nil, withSpecSource(err, sm)
+		return nil, nil, withSpecSource(err, sm)
 	}
 	ref, err := solveState(ctx, c, bc, res.State, opt.TargetPlatform, marshalOpts, true)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if opt.Spec.Runtime.Base == spec.DefaultBase {
 		if err := verifyBinaries(ctx, ref, opt.Spec, sm, res.Binaries, opt.TargetPlatform); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
-	return &dockerui.BuildResult{Reference: ref, Image: res.Image, Epoch: opt.Epoch}, nil
+	return &dockerui.BuildResult{Reference: ref, Image: res.Image, Epoch: opt.Epoch}, &built{res, opt}, nil
 }
 
 // buildTest builds the test target: go test once, on the build platform,

@@ -19,14 +19,15 @@
 # Environment:
 #   GOAPP_STACK_DIR           state: pids, logs, configs, data (default /var/lib/go-app-stack)
 #   GOAPP_TOOLS_CACHE         built tools, one directory per tool version (default /var/cache/go-app/tools)
-#   GOAPP_FRONTEND_PLATFORMS  platforms of the frontend image (default: the worker's, linux/<host arch>)
+#   GOAPP_FRONTEND_PLATFORMS  platforms of the frontend image (default: FRONTEND_PLATFORMS of hack/versions.sh)
 #   GOAPP_STACK_STARTED_FILE  if set, `up` appends the name of each daemon or builder it starts
 #                             to this file (hack/test.sh uses it to stop only those)
 set -euo pipefail
 
 # ---- pinned versions --------------------------------------------------------
 REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-# BUILDKIT_VERSION, BUILDX_VERSION, REGISTRY_VERSION, TOOLS_RECIPE
+# BUILDKIT_VERSION, BUILDX_VERSION, REGISTRY_VERSION, COSIGN_VERSION, SYFT_VERSION, FRONTEND_PLATFORMS,
+# TOOLS_RECIPE
 # shellcheck source=hack/versions.sh
 . "$REPO_ROOT/hack/versions.sh"
 # Bump when the way the toolchain images are made changes.
@@ -49,6 +50,8 @@ APT_PACKAGES=(runc qemu-user-static binfmt-support ca-certificates mmdebstrap)
 BUILDKIT_DIR=$TOOLS_CACHE/buildkit-$BUILDKIT_VERSION
 BUILDX_DIR=$TOOLS_CACHE/buildx-$BUILDX_VERSION
 REGISTRY_DIR=$TOOLS_CACHE/registry-$REGISTRY_VERSION
+COSIGN_DIR=$TOOLS_CACHE/cosign-$COSIGN_VERSION
+SYFT_DIR=$TOOLS_CACHE/syft-$SYFT_VERSION
 BUSYBOX_DIR=$TOOLS_CACHE/busybox-static
 # The tag of llb.DebugImageRef.
 BUSYBOX_TAG=1.37.0-musl
@@ -56,6 +59,8 @@ BUILDKITD=$BUILDKIT_DIR/buildkitd
 BUILDCTL=$BUILDKIT_DIR/buildctl
 BUILDX=$BUILDX_DIR/buildx
 REGISTRY_BIN=$REGISTRY_DIR/registry
+SYFT=$SYFT_DIR/syft
+COSIGN=$COSIGN_DIR/cosign
 DOCKER_PLUGIN_DIR=${DOCKER_CONFIG:-$HOME/.docker}/cli-plugins
 
 LOG_DIR=$STACK_DIR/logs
@@ -187,6 +192,8 @@ write_env() {
 		printf 'export GOAPP_FRONTEND_IMAGE=%q\n' "$FRONTEND_IMAGE"
 		printf 'export GOAPP_BUILDX_BUILDER=%q\n' "$BUILDER"
 		printf 'export GOAPP_REGISTRY=%q\n' "$REGISTRY"
+		printf 'export GOAPP_SYFT=%q\n' "$SYFT"
+		printf 'export GOAPP_COSIGN=%q\n' "$COSIGN"
 		# shellcheck disable=SC2016 # $PATH is expanded when the file is sourced
 		printf 'export PATH=%q:"$PATH"\n' "$BUILDKIT_DIR"
 	} >"$tmp"
@@ -203,7 +210,7 @@ cmd_up() {
 	mkdir -p "$LOG_DIR" "$RUN_DIR" "$WORK_DIR"
 	go_versions
 	log "up: state in $STACK_DIR, tools in $TOOLS_CACHE, logs in $LOG_DIR"
-	# The three tool builds run in the background while the rest is prepared.
+	# The tool builds run in the background while the rest is prepared.
 	start_tool_builds
 	ensure_packages
 	ensure_binfmt
@@ -218,6 +225,8 @@ cmd_up() {
 	frontend_image
 	wait_tool buildx "$BUILDX_VERSION"
 	ensure_builder
+	wait_tool cosign "$COSIGN_VERSION"
+	wait_tool syft "$SYFT_VERSION"
 	write_env
 	log "up: done in $(fmt_secs $(($(now_us) - t0))); use it with: . $ENV_FILE"
 }

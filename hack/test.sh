@@ -5,8 +5,9 @@
 #   hack/test.sh unit   step 1 only (no daemon needed)
 #   hack/test.sh e2e    steps 2-4 only
 #
-#   1. gofmt -l must list nothing, go vet ./..., golangci-lint (.golangci.yml, the version in
-#      hack/versions.sh, built once into GOAPP_TOOLS_CACHE), spec/schema.json and docs/reference.md
+#   1. gofmt -l must list nothing, go vet ./..., golangci-lint (.golangci.yml) and actionlint
+#      (.github/workflows and docs/examples), at the versions in hack/versions.sh, built once into
+#      GOAPP_TOOLS_CACHE, spec/schema.json and docs/reference.md
 #      must be what `make schema` writes, the unit tests (every package but e2e/),
 #      then every fuzz target (func FuzzX) for GOAPP_FUZZ_TIME (default 20000x: that many
 #      runs, not a duration, see below) each, minimizing a new input for at most
@@ -22,7 +23,7 @@ set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 REPO_ROOT=$PWD
-# GOLANGCI_LINT_VERSION
+# GOLANGCI_LINT_VERSION, ACTIONLINT_VERSION
 # shellcheck source=hack/versions.sh
 . hack/versions.sh
 STACK_DIR=${GOAPP_STACK_DIR:-/var/lib/go-app-stack}
@@ -74,6 +75,15 @@ run_unit() {
 	fi
 	"$lint" run ./...
 	echo "golangci-lint: ok"
+
+	section "actionlint $ACTIONLINT_VERSION (.github/workflows, docs/examples)"
+	local actionlint=$TOOLS_CACHE/actionlint-$ACTIONLINT_VERSION/actionlint
+	if [ ! -x "$actionlint" ]; then
+		echo "building actionlint $ACTIONLINT_VERSION from the module proxy into $(dirname "$actionlint")"
+		GOBIN=$(dirname "$actionlint") GOFLAGS= go install "github.com/rhysd/actionlint/cmd/actionlint@$ACTIONLINT_VERSION"
+	fi
+	"$actionlint" .github/workflows/*.yml docs/examples/*.yml
+	echo "actionlint: ok"
 
 	section "generated files: go run ./hack/schemagen -check"
 	go run ./hack/schemagen -check

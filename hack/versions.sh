@@ -9,6 +9,16 @@ BUILDX_VERSION=v0.38.2
 REGISTRY_VERSION=v3.1.2
 KO_VERSION=v0.19.1
 GOLANGCI_LINT_VERSION=v2.15.0
+# cosign signs images in the signing e2e test and the release workflow.
+COSIGN_VERSION=v3.1.3
+# actionlint checks .github/workflows in the unit tests.
+ACTIONLINT_VERSION=v1.7.12
+# The platforms of the frontend image, released (.github/workflows/release.yml)
+# and built by the local stack: every platform a builder may run on, since
+# the frontend's binary also runs inside builds, on the build platform.
+FRONTEND_PLATFORMS=linux/amd64,linux/arm64
+# syft, the independent SBOM scanner the e2e tests cross-check go-app's SBOM with.
+SYFT_VERSION=v1.57.1
 # Bump when the way the tools are built changes: every cached build of them
 # is then rebuilt.
 TOOLS_RECIPE=1

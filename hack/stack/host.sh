@@ -36,6 +36,15 @@ start_tool_builds() {
 		start_bg buildx "$BUILDX_VERSION" github.com/docker/buildx "$bx_ld" \
 			github.com/docker/buildx/cmd/buildx
 	fi
+	if ! tool_built "$COSIGN_DIR" "$COSIGN_VERSION"; then
+		CGO_ENABLED=0 start_bg cosign "$COSIGN_VERSION" github.com/sigstore/cosign/v3 \
+			"-X sigs.k8s.io/release-utils/version.gitVersion=$COSIGN_VERSION" github.com/sigstore/cosign/v3/cmd/cosign
+	fi
+	# syft is the e2e tests' independent SBOM scanner; static, as its releases are.
+	if ! tool_built "$SYFT_DIR" "$SYFT_VERSION"; then
+		CGO_ENABLED=0 start_bg syft "$SYFT_VERSION" github.com/anchore/syft "-X main.version=$SYFT_VERSION" \
+			github.com/anchore/syft/cmd/syft
+	fi
 }
 start_bg() {
 	local name=$1

@@ -264,11 +264,16 @@ busybox_image() {
 }
 
 # ---- frontend image ---------------------------------------------------------
+# Built the way the release workflow (.github/workflows/release.yml) builds
+# the published image: from ./Dockerfile, for every platform a builder may
+# run on (the binary runs inside builds on the build platform too), with a
+# provenance attestation. The release also attaches an SBOM from BuildKit's
+# scanner image, which cannot be pulled here.
 frontend_image() {
 	step "frontend image" "$LOG_DIR/frontend-image.log"
 	mkdir -p "$LOG_DIR"
 	: >"$LOG_DIR/frontend-image.log"
-	local platforms=${GOAPP_FRONTEND_PLATFORMS:-linux/$GO_HOSTARCH}
+	local platforms=${GOAPP_FRONTEND_PLATFORMS:-$FRONTEND_PLATFORMS}
 	[[ $platforms =~ ^[a-z0-9/,]+$ ]] || die "GOAPP_FRONTEND_PLATFORMS='$platforms' is not a platform list"
 	local meta names d
 	mkdir -p "$WORK_DIR"
@@ -281,6 +286,7 @@ frontend_image() {
 	"$BUILDCTL" --addr "$BUILDKIT_ADDR" build --progress plain \
 		--frontend dockerfile.v0 --local context="$REPO_ROOT" --local dockerfile="$REPO_ROOT" \
 		--opt platform="$platforms" --opt build-arg:GO_VERSION="$GO_XY" \
+		--opt attest:provenance=mode=max \
 		--output "type=image,\"name=$names\",push=true,registry.insecure=true" \
 		--metadata-file "$meta" >>"$LOG_DIR/frontend-image.log" 2>&1 ||
 		die "building the frontend image from $REPO_ROOT/Dockerfile failed"

@@ -40,6 +40,12 @@ type Env struct {
 	Builder string
 	// Registry is GOAPP_REGISTRY, the local registry.
 	Registry string
+	// Syft is GOAPP_SYFT, the syft binary the e2e tests cross-check the
+	// SBOM with (default: syft in PATH).
+	Syft string
+	// Cosign is GOAPP_COSIGN, the cosign binary the signing e2e test runs
+	// (default: cosign in PATH).
+	Cosign string
 }
 
 // FromEnviron reads the stack's environment variables. Only BuildkitHost
@@ -50,6 +56,8 @@ func FromEnviron() Env {
 		FrontendImage: cmp.Or(os.Getenv("GOAPP_FRONTEND_IMAGE"), DefaultFrontendImage),
 		Builder:       cmp.Or(os.Getenv("GOAPP_BUILDX_BUILDER"), DefaultBuilder),
 		Registry:      cmp.Or(os.Getenv("GOAPP_REGISTRY"), DefaultRegistry),
+		Syft:          cmp.Or(os.Getenv("GOAPP_SYFT"), "syft"),
+		Cosign:        cmp.Or(os.Getenv("GOAPP_COSIGN"), "cosign"),
 	}
 }
 
