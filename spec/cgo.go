@@ -49,23 +49,7 @@ func (v *validator) cgo() {
 	default:
 		v.add(v.at("build.cgo_link"), "build.cgo_link %q must be static or dynamic", b.CgoLink)
 	}
-	if len(b.CgoPackages) > MaxCgoPackages {
-		v.add(v.at("build.cgo_packages"), "build.cgo_packages names %d packages; at most %d are allowed", len(b.CgoPackages), MaxCgoPackages)
-		return
-	}
-	seen := map[string]int{}
-	for i, p := range b.CgoPackages {
-		key := "build.cgo_packages." + strconv.Itoa(i)
-		if problem := debianPackageProblem(p); problem != "" {
-			v.add(v.at(key), "%s %s", key, problem)
-			continue
-		}
-		if j, dup := seen[p]; dup {
-			v.add(v.at(key), "%s %q is already build.cgo_packages.%d; remove one", key, p, j)
-			continue
-		}
-		seen[p] = i
-	}
+	v.cgoPackages()
 	if b.Cgo {
 		for i, p := range v.s.Platforms {
 			plat, err := ParsePlatform(p)
@@ -83,6 +67,29 @@ func (v *validator) cgo() {
 				v.add(v.at("build.env."+k), "build.env.%s is set by go-app for the target platform's C toolchain when build.cgo is true; remove it", k)
 			}
 		}
+	}
+}
+
+// cgoPackages checks build.cgo_packages: at most MaxCgoPackages Debian
+// package names, each once.
+func (v *validator) cgoPackages() {
+	pkgs := v.s.Build.CgoPackages
+	if len(pkgs) > MaxCgoPackages {
+		v.add(v.at("build.cgo_packages"), "build.cgo_packages names %d packages; at most %d are allowed", len(pkgs), MaxCgoPackages)
+		return
+	}
+	seen := map[string]int{}
+	for i, p := range pkgs {
+		key := "build.cgo_packages." + strconv.Itoa(i)
+		if problem := debianPackageProblem(p); problem != "" {
+			v.add(v.at(key), "%s %s", key, problem)
+			continue
+		}
+		if j, dup := seen[p]; dup {
+			v.add(v.at(key), "%s %q is already build.cgo_packages.%d; remove one", key, p, j)
+			continue
+		}
+		seen[p] = i
 	}
 }
 
