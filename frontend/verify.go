@@ -9,6 +9,7 @@ import (
 	"path"
 	"strings"
 
+	"github.com/containerd/platforms"
 	"github.com/goappfrontend/go-app/internal/elfcheck"
 	"github.com/goappfrontend/go-app/spec"
 	"github.com/moby/buildkit/client/llb"
@@ -127,11 +128,50 @@ func verifyBinaries(ctx context.Context, ref client.Reference, s *spec.Spec, sm 
 		if _, err := ref.StatFile(ctx, client.StatRequest{Path: exe.Interp}); err != nil {
 			return fail(&elfcheck.Problem{Kind: elfcheck.Dynamic, Msg: fmt.Sprintf(
 				"binary %s needs the interpreter %s, which runtime.base %s does not have: "+
-					"it would fail with \"no such file or directory\"; build it static (build.cgo false) "+
+					"it would fail with \"no such file or directory\"; build it static (build.cgo false, or build.cgo_link static) "+
 					"or use a runtime.base with the libc it was built against", file, exe.Interp, s.Runtime.Base)})
+		}
+		if p, err := librariesProblem(ctx, ref, rr, s, file, target); err != nil {
+			return err
+		} else if p != nil {
+			return fail(p)
 		}
 	}
 	return nil
+}
+
+// librariesProblem checks that every shared library a dynamic binary
+// needs (DT_NEEDED, and theirs in turn) is in the image for the target's
+// architecture, where the dynamic loader looks (elfcheck.LibraryDirs and
+// the run paths), as the loader would find them at start.
+func librariesProblem(ctx context.Context, ref client.Reference, bin *refReader, s *spec.Spec, file string, target ocispecs.Platform) (*elfcheck.Problem, error) {
+	a, ok := spec.ArchOf(target.Architecture)
+	if !ok {
+		return nil, nil
+	}
+	needed, runpath, err := elfcheck.Needed(bin)
+	if err != nil {
+		return nil, fmt.Errorf("reading the dynamic section of binary %s: %w", file, err)
+	}
+	open := func(p string) (io.ReaderAt, bool, error) {
+		if _, err := ref.ReadFile(ctx, client.ReadRequest{Filename: p, Range: &client.FileRange{Length: 4}}); err != nil {
+			return nil, false, nil //nolint:nilerr // not there, or not a file: the loader skips it too
+		}
+		return newRefReader(ctx, ref, p), true, nil
+	}
+	_, missing, err := elfcheck.Resolve(open, a, needed, runpath, elfcheck.LibraryDirs(a))
+	if err != nil || len(missing) == 0 {
+		return nil, err
+	}
+	lib := missing[0]
+	fix := "add the package that has it to build.cgo_packages (go-app copies the shared libraries of those packages that the binary needs into the image), or link statically (remove build.cgo_link: dynamic)"
+	if elfcheck.GlibcLibrary(lib) {
+		fix = "it is part of glibc: use a runtime.base with glibc, like gcr.io/distroless/base-debian12 or debian:12-slim, or link statically (remove build.cgo_link: dynamic)"
+	}
+	return &elfcheck.Problem{Kind: elfcheck.Dynamic, Msg: fmt.Sprintf(
+		"binary %s needs the shared library %s, which is not in the image for %s (runtime.base %s): "+
+			"it would fail with \"error while loading shared libraries: %s: cannot open shared object file: No such file or directory\"; %s",
+		file, lib, platforms.Format(target), s.Runtime.Base, lib, fix)}, nil
 }
 
 // overlappingFiles are the runtime.files entries whose destination is file
@@ -177,7 +217,7 @@ func atBinary(s *spec.Spec, b spec.Binary, file string, kind elfcheck.Kind) []sp
 		at = append(at, s.Runtime.Files[i].Pos)
 	}
 	if kind == elfcheck.Dynamic {
-		for _, key := range []string{"build.env.GOFLAGS", "build.ldflags", "build.flags", "build.cgo"} {
+		for _, key := range []string{"build.env.GOFLAGS", "build.ldflags", "build.flags", "build.cgo", "build.cgo_packages", "build.cgo_link", "runtime.base"} {
 			if p := s.Source.Pos(key); p.Line > 0 {
 				at = append(at, p)
 			}

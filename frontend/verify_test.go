@@ -208,7 +208,7 @@ func TestVerifyBinaries(t *testing.T) {
 			target: "amd64",
 			files:  map[string][]byte{"/usr/local/bin/api": pie},
 			want:   `binary /usr/local/bin/api needs the interpreter /lib64/ld-linux-x86-64.so.2, which runtime.base alpine:3.22 does not have`,
-			lines:  []int{2},
+			lines:  []int{2, 4},
 		},
 		{
 			name:   "not executable",

@@ -3,7 +3,8 @@
 #
 # It needs no Docker engine and no public container registry: the tools are
 # built from the Go module proxy, runc and QEMU come from Debian packages, and
-# the Go toolchain image is assembled from this machine's own Go.
+# the Go toolchain images are assembled from this machine's own Go (and, for
+# cgo builds, Debian's packages from the archive its apt sources name).
 #
 #   hack/stack.sh up        bring the stack up (idempotent), rebuild the frontend image
 #   hack/stack.sh down [registry|buildkitd|builder]...
@@ -29,7 +30,7 @@ REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # TOOLS_RECIPE
 # shellcheck source=hack/versions.sh
 . "$REPO_ROOT/hack/versions.sh"
-# Bump when the way the toolchain image is made changes.
+# Bump when the way the toolchain images are made changes.
 TOOLCHAIN_RECIPE=1
 
 # ---- fixed names ------------------------------------------------------------
@@ -44,7 +45,7 @@ BUILDER=go-app
 FRONTEND_IMAGE=$REGISTRY/go-app:dev
 FRONTEND_TAGS=("$FRONTEND_IMAGE" "$REGISTRY/goappfrontend/go-app:1")
 QEMU_FORMATS=(qemu-aarch64 qemu-arm)
-APT_PACKAGES=(runc qemu-user-static binfmt-support ca-certificates)
+APT_PACKAGES=(runc qemu-user-static binfmt-support ca-certificates mmdebstrap)
 
 BUILDKIT_DIR=$TOOLS_CACHE/buildkit-$BUILDKIT_VERSION
 BUILDX_DIR=$TOOLS_CACHE/buildx-$BUILDX_VERSION
@@ -219,6 +220,7 @@ cmd_up() {
 	wait_tool buildkit "$BUILDKIT_VERSION"
 	start_buildkitd
 	toolchain_image
+	debian_toolchain_image
 	busybox_image
 	frontend_image
 	wait_tool buildx "$BUILDX_VERSION"
@@ -289,7 +291,7 @@ cmd_purge() {
 		die "refusing to purge STACK_DIR='$STACK_DIR'"
 	fi
 	rm -rf "${STACK_DIR:?}/registry" "${STACK_DIR:?}/buildkit" "${STACK_DIR:?}/work" \
-		"$STACK_DIR/golang-image.stamp" "$STACK_DIR/frontend.digest" "$ENV_FILE"
+		"$STACK_DIR/golang-image.stamp" "$STACK_DIR/golang-debian-image.stamp" "$STACK_DIR/frontend.digest" "$ENV_FILE"
 	log "purge: removed the registry data and the BuildKit cache under $STACK_DIR"
 }
 

@@ -45,7 +45,8 @@ func (b *builder) frontendMount() llb.RunOption {
 }
 
 // compileFlags are the go build flags that change what the compiler
-// produces for a package: -trimpath, -tags and build.flags (-race,
+// produces for a package: -trimpath, -tags (with netgo and osusergo for a
+// static cgo build) and build.flags (-race,
 // -cover..., -buildmode). The go build steps and the dependency step share
 // them, so that their build cache entries match.
 func compileFlags(s *spec.Spec) []string {
@@ -53,7 +54,7 @@ func compileFlags(s *spec.Spec) []string {
 	if s.Build.Trimpath == nil || *s.Build.Trimpath {
 		flags = append(flags, "-trimpath")
 	}
-	if tags := s.Build.Tags; len(tags) > 0 {
+	if tags := cgoTags(s); len(tags) > 0 {
 		flags = append(flags, "-tags="+strings.Join(tags, ","))
 	}
 	return append(flags, s.Build.Flags...)

@@ -189,7 +189,7 @@ func TestToolchainLayer(t *testing.T) {
 		edit func(o *Options)
 		want string
 	}{
-		{"cgo", func(o *Options) { o.Spec.Build.Cgo = true }, "go mod download"},
+		{"cgo", func(o *Options) { o.Spec.Build.Cgo = true }, "[linux/arm64] apt-get install gcc-aarch64-linux-gnu g++-aarch64-linux-gnu libc6-dev:arm64 (cgo)"},
 		{"private modules", func(o *Options) { o.Spec.Build.Private = []string{"example.com/p"} }, "go mod download"},
 		{"GOPRIVATE", func(o *Options) { o.Spec.Build.Env["GOPRIVATE"] = "example.com/p" }, "go mod download"},
 		{"private modules in the layer", func(o *Options) {

@@ -1,6 +1,7 @@
 package llb
 
 import (
+	"cmp"
 	"slices"
 	"strings"
 
@@ -18,7 +19,7 @@ type binaryOut struct {
 // GoBuildArgs is the argument vector of `go build` for one binary. Every
 // value is its own argument: the go command, not a shell, splits -ldflags.
 // -v lists the packages compiled (none of the dependencies once they are
-// in the build cache).
+// in the build cache). A static cgo build links with gcc -static.
 func GoBuildArgs(s *spec.Spec, bin spec.Binary) []string {
 	args := append([]string{"go", "build", "-v"}, compileFlags(s)...)
 	// The build context may hold a .git directory while the toolchain image
@@ -26,6 +27,9 @@ func GoBuildArgs(s *spec.Spec, bin spec.Binary) []string {
 	// in through ldflags instead.
 	args = append(args, "-buildvcs=false")
 	ldflags := s.Build.Ldflags
+	if s.Build.CgoStatic() {
+		ldflags = strings.TrimSpace(cgoLdflags + " " + ldflags)
+	}
 	if s.Build.Strip == nil || *s.Build.Strip {
 		ldflags = strings.TrimSpace("-s -w " + ldflags)
 	}
@@ -54,6 +58,12 @@ func (b *builder) compile(bin spec.Binary, target ocispecs.Platform, goEnv []str
 	opts = append(opts, llb.AddMount(srcDir, b.opt.Context, llb.Readonly))
 	for _, l := range b.location(bin.Pos) {
 		opts = append(opts, l)
+	}
+	if src := b.opt.Spec.Source; b.opt.Spec.Build.Cgo {
+		// A missing C header or library is fixed in build.cgo_packages.
+		for _, l := range b.location(cmp.Or(src.Pos("build.cgo_packages"), src.Pos("build.cgo"))) {
+			opts = append(opts, l)
+		}
 	}
 	run := b.run(b.goRoot, name, args, TargetEnv(b.opt.Spec, goEnv), opts...)
 	return run.AddMount(outDir, llb.Scratch())

@@ -156,6 +156,12 @@ func forBinaries(opt Options) (Options, ocispecs.Platform, []string, error) {
 	opt.Spec = s
 	target := platforms.Normalize(opt.TargetPlatform)
 	goEnv, err := GoEnv(target)
+	if err == nil && s.Build.Cgo {
+		var t spec.CgoTarget
+		if t, err = cgoTarget(s, target); err == nil {
+			goEnv = append(goEnv, CgoEnv(t)...)
+		}
+	}
 	return opt, target, goEnv, err
 }
 
@@ -165,7 +171,7 @@ func Convert(opt Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	b, err := newBuilder(opt)
+	b, err := newTargetBuilder(opt, target)
 	if err != nil {
 		return nil, err
 	}
@@ -222,6 +228,18 @@ func newBuilder(opt Options) (*builder, error) {
 	}
 	b.goRoot = b.goBuildRoot()
 	return b, nil
+}
+
+// newTargetBuilder is newBuilder for the go build steps of one target
+// platform: with build.cgo they run on the toolchain image with the C
+// toolchain and packages for target installed (see cgo.go).
+func newTargetBuilder(opt Options, target ocispecs.Platform) (*builder, error) {
+	b, err := newBuilder(opt)
+	if err != nil || !opt.Spec.Build.Cgo {
+		return b, err
+	}
+	b.goRoot, err = b.cgoRoot(opt.Toolchain.State, target)
+	return b, err
 }
 
 // run is a step of the builder stage that may fetch modules (`go mod

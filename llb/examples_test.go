@@ -20,10 +20,10 @@ import (
 // the check rules and the source ranges one place each, and held unchanged
 // through it; they were derived again, deliberately, when the Go caches
 // became layers (the module download's output, the go build wrapper), and
-// when the go build steps moved onto the toolchain layer. A
-// refactor that changes a single byte of the LLB, its source locations or an
-// image config fails here. A deliberate change updates them (run with -v to
-// see them).
+// when the go build steps moved onto the toolchain layer; sqlite and
+// rocksdb, the cgo examples, came with cgo. A refactor that changes a
+// single byte of the LLB, its source locations or an image config fails
+// here. A deliberate change updates them (run with -v to see them).
 var exampleDigests = map[string]string{
 	"deps linux/amd64":         "e90f201ce29d53f346294f94651f78ecf21920f00f870bb51b12a04b2b342ee0",
 	"deps linux/arm64":         "079d72e066a5c393fabf47d22562b06e1511ad6d968099425a6317c416259692",
@@ -42,6 +42,10 @@ var exampleDigests = map[string]string{
 	"hello linux/mips64le":     "2d0359ede87db1e83701857b72bf5d7c8cebedf4354153a72cb720cdf3091603",
 	"multi linux/amd64":        "ade45bf9a21a598a418c7630ef70a79d2b1ed5a7870682d3da26e0331e148a80",
 	"multi linux/arm64":        "8712ee98243028f1f79a246c18de5202c4cf046bb0160ff0897495924ff08b92",
+	"rocksdb linux/amd64":      "83c4ca676937bd88d395226cec1064e740ddddd8ad16e6339c902cf027bb1956",
+	"rocksdb linux/arm64":      "a2c43acd99867ed0453c8f73ddfc59865ac98b7582bf57fe318dde94ca4be03b",
+	"sqlite linux/amd64":       "897e1091cb0ecc9d818b3eab973af3a64944d2f5b947b14ddaac63701f296402",
+	"sqlite linux/arm64":       "c4794426757cdff71c6a447771cf0ea80287135e130fb91c4f5e5a682496c78f",
 	"every-key linux/amd64":    "a600cc13aeb990031377ea7dd09846af799dfa8332eb102e4c4435438f2ee95b",
 	"every-key linux/arm64":    "0c9c3030ce84515d668bb66c2a35886e46bbb391d464a22e75903a62f15ddeb1",
 	"every-key linux/amd64/v3": "f978559b2e150c86ee29b00671aeb171e7a16c942227368e289f82bccf5f9759",
@@ -96,7 +100,7 @@ test:
 `
 
 func TestExampleDigests(t *testing.T) {
-	for _, name := range []string{"deps", "grpc", "hello", "multi", "every-key"} {
+	for _, name := range []string{"deps", "grpc", "hello", "multi", "rocksdb", "sqlite", "every-key"} {
 		plats := examplePlatforms
 		if name == "hello" || name == "every-key" {
 			plats = append(plats[:len(plats):len(plats)], helloPlatforms...)

@@ -115,6 +115,9 @@ func assemble(opt Options, b *builder, target ocispecs.Platform, outs []binaryOu
 		name = plat + " debug image"
 	}
 	if base := opt.Base; base != nil {
+		if s := opt.Spec.Build; s.Cgo && !s.CgoStatic() {
+			layers = append([]llb.State{b.cgoLibraries(target, outs, base, t)}, layers...)
+		}
 		return llb.Merge(append([]llb.State{base.State}, layers...), llb.WithCustomName(name+" on "+base.Ref)), nil
 	}
 	files, err := b.runtimeFiles()

@@ -26,7 +26,7 @@ func Binaries(opt Options) (*Result, error) {
 		return nil, err
 	}
 	t := filesTime(opt)
-	b, err := newBuilder(opt)
+	b, err := newTargetBuilder(opt, target)
 	if err != nil {
 		return nil, err
 	}
@@ -162,7 +162,20 @@ func Test(opt Options) (*Result, error) {
 	for _, l := range b.section("test") {
 		opts = append(opts, l)
 	}
-	run := b.exec(b.root, name, args, TestEnv(s), opts...)
+	root, env := b.root, TestEnv(s)
+	if s.Build.Cgo {
+		// The tests run on the build platform: its gcc and packages,
+		// installed after the module download, which this step needs done.
+		t, err := cgoTarget(s, opt.BuildPlatform)
+		if err != nil {
+			return nil, err
+		}
+		if root, err = b.cgoRoot(b.root, opt.BuildPlatform); err != nil {
+			return nil, err
+		}
+		env = mergeEnv(CgoEnv(t), env)
+	}
+	run := b.exec(root, name, args, env, opts...)
 	st := run.AddMount(outDir, llb.Scratch())
 	return &Result{State: st, Image: minimalImage(opt, platforms.Normalize(opt.BuildPlatform))}, nil
 }

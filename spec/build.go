@@ -69,7 +69,7 @@ func variantFor(a Arch, val string) (v Variant, ok bool) {
 	return a.Variants[i], true
 }
 
-// build checks build.tags and build.env, and that cgo has a libc.
+// build checks the build section.
 func (v *validator) build() {
 	b := v.s.Build
 	for i, tag := range b.Tags {
@@ -83,9 +83,7 @@ func (v *validator) build() {
 	}
 	v.envRules("build.env", b.Env)
 	v.fips()
-	if b.Cgo && v.s.onScratch() {
-		v.add(v.at("build.cgo"), "a cgo binary needs a libc, which scratch does not have; set runtime.base to an image with a libc or drop build.cgo")
-	}
+	v.cgo()
 	v.buildFlags()
 	v.buildBytes()
 	v.private()

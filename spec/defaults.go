@@ -25,8 +25,9 @@ const fallbackName = "app"
 //     skipping a major version suffix like v2 ("app" when the module path
 //     gives no plain file name);
 //   - go.version comes from go.mod (see Module.GoVersion), go.image is
-//     DefaultImageRepo:<go.version>;
-//   - build.strip and build.trimpath are true;
+//     DefaultImageRepo:<go.version>, or DefaultImageRepo:<go.version>-bookworm
+//     (DefaultCgoSuite) with build.cgo (see Spec.DefaultImage);
+//   - build.strip and build.trimpath are true, build.cgo_link is static;
 //   - test.packages is DefaultTestPackages (./...);
 //   - runtime.base is DefaultBase, runtime.user DefaultUser,
 //     runtime.workdir DefaultWorkdir and runtime.entrypoint the first
@@ -114,7 +115,7 @@ func (s *Spec) fillDefaults(f GoFiles, needBinaries bool) error {
 		if s.Go.Version == "" {
 			errs = append(errs, &Error{Filename: cmp.Or(f.GoWorkPath, path.Join(s.ModuleDir(), goModName)), Msg: "no go line to pick the Go version from; add one, like go 1.26, or set go.version in " + displayName(s.Source.Filename), Rule: RuleInvalidGoMod})
 		} else {
-			s.Go.Image = DefaultImageRepo + ":" + s.Go.Version
+			s.Go.Image = s.DefaultImage()
 		}
 	}
 
@@ -122,6 +123,7 @@ func (s *Spec) fillDefaults(f GoFiles, needBinaries bool) error {
 		strip := true
 		s.Build.Strip = &strip
 	}
+	s.Build.CgoLink = cmp.Or(s.Build.CgoLink, CgoLinkStatic)
 	if s.Build.Trimpath == nil {
 		trimpath := true
 		s.Build.Trimpath = &trimpath

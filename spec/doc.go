@@ -67,8 +67,16 @@
 //	  strip: true
 //	  # -trimpath (default true).
 //	  trimpath: true
-//	  # CGO_ENABLED=1 (default false); needs a runtime.base with a libc.
+//	  # CGO_ENABLED=1 (default false), with the distribution's gcc (a cross
+//	  # gcc for another target) installed with apt: it needs a Debian
+//	  # go.image, by default golang:<version>-bookworm.
 //	  cgo: false
+//	  # The C libraries, as Debian packages, installed for each target's
+//	  # architecture with build.cgo, like [libsqlite3-dev].
+//	  cgo_packages: []
+//	  # static (default: -extldflags -static, netgo and osusergo, runs on
+//	  # scratch) or dynamic (needs a runtime.base with glibc).
+//	  cgo_link: static
 //	  # Private modules: patterns matched against module path prefixes,
 //	  # passed as GOPRIVATE (no public checksum database, no public proxy).
 //	  # Credentials come from the build, never from this file:

@@ -76,7 +76,7 @@ func (v *validator) fips() {
 // go.version (or go.mod's), unless go.image names another toolchain image.
 func (s *Spec) goMinor() (int, bool) {
 	m := goMinorRE.FindStringSubmatch(s.Go.Version)
-	if m == nil || s.Go.Image != "" && s.Go.Image != DefaultImageRepo+":"+s.Go.Version {
+	if m == nil || s.Go.Image != "" && s.Go.Image != s.DefaultImage() {
 		return 0, false
 	}
 	n, err := strconv.Atoi(m[1])

@@ -38,6 +38,8 @@ const (
 	// build.goauth may add up to:
 	// every go build step carries them, once per binary.
 	MaxBuildBytes = 64 << 10
+	// MaxCgoPackages is how many C packages build.cgo_packages may name.
+	MaxCgoPackages = 100
 	// MaxErrors is how many problems Load and FillDefaults report; the
 	// rest are counted in one last problem.
 	MaxErrors = 50

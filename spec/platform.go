@@ -33,6 +33,10 @@ type Arch struct {
 	// another architecture ("qemu-aarch64"); "" for the x86 ones, which the
 	// x86-64 hosts of the test stack run natively.
 	QEMU string
+	// Debian is the Debian architecture ("arm64") and Triplet the GNU
+	// triplet ("aarch64-linux-gnu") of cgo builds: the multiarch packages,
+	// the cross gcc and its library directory. "" when Debian has no port.
+	Debian, Triplet string
 }
 
 // Variant is one variant of an architecture.
@@ -45,6 +49,9 @@ type Variant struct {
 	// Baseline is true for the variant a platform without one means, which
 	// normalized platforms write without it: linux/amd64 is amd64/v1.
 	Baseline bool
+	// NoDebian is true for a variant no Debian port builds for (arm/v6:
+	// Debian's armhf needs ARMv7), which cgo cannot target.
+	NoDebian bool
 }
 
 // ELFIdent is how the kernel tells whether an ELF executable is for its
@@ -60,24 +67,24 @@ type ELFIdent struct {
 var Arches = []Arch{
 	{GOARCH: "amd64", GoVariable: "GOAMD64",
 		Variants: []Variant{{Name: "v1", Baseline: true}, {Name: "v2", Go: "v2"}, {Name: "v3", Go: "v3"}, {Name: "v4", Go: "v4"}},
-		ELF:      ELFIdent{elf.EM_X86_64, elf.ELFCLASS64, elf.ELFDATA2LSB}, Name: "x86-64"},
+		ELF:      ELFIdent{elf.EM_X86_64, elf.ELFCLASS64, elf.ELFDATA2LSB}, Name: "x86-64", Debian: "amd64", Triplet: "x86_64-linux-gnu"},
 	{GOARCH: "arm64", GoVariable: "GOARM64",
-		ELF: ELFIdent{elf.EM_AARCH64, elf.ELFCLASS64, elf.ELFDATA2LSB}, Name: "AArch64", QEMU: "qemu-aarch64"},
+		ELF: ELFIdent{elf.EM_AARCH64, elf.ELFCLASS64, elf.ELFDATA2LSB}, Name: "AArch64", QEMU: "qemu-aarch64", Debian: "arm64", Triplet: "aarch64-linux-gnu"},
 	{GOARCH: "arm", GoVariable: "GOARM",
-		Variants: []Variant{{Name: "v7", Go: "7"}, {Name: "v6", Go: "6"}},
-		ELF:      ELFIdent{elf.EM_ARM, elf.ELFCLASS32, elf.ELFDATA2LSB}, Name: "32-bit ARM", QEMU: "qemu-arm"},
+		Variants: []Variant{{Name: "v7", Go: "7"}, {Name: "v6", Go: "6", NoDebian: true}},
+		ELF:      ELFIdent{elf.EM_ARM, elf.ELFCLASS32, elf.ELFDATA2LSB}, Name: "32-bit ARM", QEMU: "qemu-arm", Debian: "armhf", Triplet: "arm-linux-gnueabihf"},
 	{GOARCH: "386", GoVariable: "GO386",
-		ELF: ELFIdent{elf.EM_386, elf.ELFCLASS32, elf.ELFDATA2LSB}, Name: "x86 (32-bit)"},
+		ELF: ELFIdent{elf.EM_386, elf.ELFCLASS32, elf.ELFDATA2LSB}, Name: "x86 (32-bit)", Debian: "i386", Triplet: "i686-linux-gnu"},
 	{GOARCH: "ppc64le", GoVariable: "GOPPC64",
-		ELF: ELFIdent{elf.EM_PPC64, elf.ELFCLASS64, elf.ELFDATA2LSB}, Name: "PowerPC 64 little-endian", QEMU: "qemu-ppc64le"},
+		ELF: ELFIdent{elf.EM_PPC64, elf.ELFCLASS64, elf.ELFDATA2LSB}, Name: "PowerPC 64 little-endian", QEMU: "qemu-ppc64le", Debian: "ppc64el", Triplet: "powerpc64le-linux-gnu"},
 	{GOARCH: "s390x",
-		ELF: ELFIdent{elf.EM_S390, elf.ELFCLASS64, elf.ELFDATA2MSB}, Name: "IBM Z (s390x)", QEMU: "qemu-s390x"},
+		ELF: ELFIdent{elf.EM_S390, elf.ELFCLASS64, elf.ELFDATA2MSB}, Name: "IBM Z (s390x)", QEMU: "qemu-s390x", Debian: "s390x", Triplet: "s390x-linux-gnu"},
 	{GOARCH: "riscv64", GoVariable: "GORISCV64",
-		ELF: ELFIdent{elf.EM_RISCV, elf.ELFCLASS64, elf.ELFDATA2LSB}, Name: "RISC-V 64", QEMU: "qemu-riscv64"},
+		ELF: ELFIdent{elf.EM_RISCV, elf.ELFCLASS64, elf.ELFDATA2LSB}, Name: "RISC-V 64", QEMU: "qemu-riscv64", Debian: "riscv64", Triplet: "riscv64-linux-gnu"},
 	{GOARCH: "loong64",
 		ELF: ELFIdent{elf.EM_LOONGARCH, elf.ELFCLASS64, elf.ELFDATA2LSB}, Name: "LoongArch 64", QEMU: "qemu-loongarch64"},
 	{GOARCH: "mips64le", GoVariable: "GOMIPS64",
-		ELF: ELFIdent{elf.EM_MIPS, elf.ELFCLASS64, elf.ELFDATA2LSB}, Name: "MIPS64 little-endian", QEMU: "qemu-mips64el"},
+		ELF: ELFIdent{elf.EM_MIPS, elf.ELFCLASS64, elf.ELFDATA2LSB}, Name: "MIPS64 little-endian", QEMU: "qemu-mips64el", Debian: "mips64el", Triplet: "mips64el-linux-gnuabi64"},
 }
 
 // ArchOf returns the architecture of a GOARCH; ok is false when go-app does

@@ -11,6 +11,15 @@ const (
 	DefaultImageRepo   = "docker.io/library/golang"
 	DefaultBinaryDir   = "/usr/local/bin"
 	DefaultRuntimePATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+	// DefaultCgoSuite is the Debian release of the default toolchain image
+	// of a cgo build: docker.io/library/golang:<go.version>-bookworm.
+	DefaultCgoSuite = "bookworm"
+)
+
+// How cgo binaries link (Build.CgoLink).
+const (
+	CgoLinkStatic  = "static"
+	CgoLinkDynamic = "dynamic"
 )
 
 // Spec is the whole go-app.yaml.
@@ -144,10 +153,33 @@ type Build struct {
 	// test target does not get them (see test.flags and test.race).
 	Flags []string `yaml:"flags,omitempty" json:"flags,omitempty"`
 
-	// Cgo sets CGO_ENABLED=1 (default false). A cgo binary needs a C
-	// cross-compiler in the toolchain image and a runtime base with a libc, so
-	// it cannot run on scratch.
+	// Cgo sets CGO_ENABLED=1 (default false) and builds with the C
+	// toolchain of the toolchain image's distribution, installed with apt:
+	// gcc for the build platform, the distribution's cross gcc (like
+	// gcc-aarch64-linux-gnu) for another target, with CC, CXX, PKG_CONFIG
+	// and PKG_CONFIG_LIBDIR set for the target. It needs a Debian-based
+	// go.image; the default is then docker.io/library/golang:<version>-bookworm
+	// (DefaultCgoSuite), so that package names do not change with Go.
+	// Binaries link statically by default (see CgoLink), so scratch stays
+	// the runtime base.
 	Cgo bool `yaml:"cgo,omitempty" json:"cgo,omitempty"`
+
+	// CgoPackages are the C libraries to build against, as packages of the
+	// toolchain image's distribution: Debian -dev packages like
+	// libsqlite3-dev or librocksdb-dev, at most 100 (MaxCgoPackages). They
+	// are installed for each target platform's architecture (multiarch,
+	// libsqlite3-dev:arm64), in a layer keyed on this list and the
+	// toolchain image: a change of the Go source never installs them again.
+	// Plain names only: no architecture (":arm64") and no version ("=3.40").
+	CgoPackages []string `yaml:"cgo_packages,omitempty" json:"cgo_packages,omitempty"`
+
+	// CgoLink is how cgo binaries link: "static" (default) passes
+	// -linkmode external -extldflags -static and the tags netgo and
+	// osusergo, so that the binary needs no libc and runs on scratch;
+	// "dynamic" links against the shared C libraries, which the runtime
+	// image must then have: a runtime.base with glibc, like
+	// gcr.io/distroless/base-debian12 or debian:12-slim.
+	CgoLink string `yaml:"cgo_link,omitempty" json:"cgo_link,omitempty"`
 
 	// Private are the module path patterns of private modules, like
 	// "example.com/private" or "*.corp.example.com": globs matched against

@@ -20,7 +20,7 @@ func TestValidateWithoutSource(t *testing.T) {
 				Binaries:  []Binary{{Main: "./cmd/api"}, {Name: "w", Main: "./cmd/worker"}},
 				Go:        Go{Version: "1.26rc1", Image: "golang@sha256:" + strings.Repeat("a", 64)},
 				Build:     Build{Tags: []string{"netgo"}, Env: map[string]string{"GOFLAGS": "-mod=vendor", "GONOPROXY": "none"}, Cgo: true, Private: []string{"example.com/private", "*.corp.example.com", "git.corp/team/"}},
-				Platforms: []string{"linux/amd64/v3", "linux/arm64/v8", "linux/arm/v6", "linux/386", "linux/riscv64"},
+				Platforms: []string{"linux/amd64/v3", "linux/arm64/v8", "linux/arm/v7", "linux/386", "linux/riscv64"},
 				Runtime: Runtime{
 					Base: "debian:12", User: "app:app", Workdir: "/srv", Entrypoint: "w",
 					Ports: []string{"1", "65535/udp", "80/sctp"},
@@ -53,9 +53,9 @@ func TestValidateWithoutSource(t *testing.T) {
 		},
 		{
 			name: "scratch is the default base",
-			spec: Spec{Main: ".", Build: Build{Cgo: true}, Runtime: Runtime{User: "nobody"}},
+			spec: Spec{Main: ".", Build: Build{Cgo: true, CgoLink: CgoLinkDynamic}, Runtime: Runtime{User: "nobody"}},
 			want: []string{
-				"go-app.yaml: a cgo binary needs a libc, which scratch does not have; set runtime.base to an image with a libc or drop build.cgo",
+				"go-app.yaml: build.cgo_link: dynamic needs a libc, which scratch does not have; set runtime.base to an image with glibc (like gcr.io/distroless/base-debian12) or remove build.cgo_link to link statically",
 				`go-app.yaml: runtime.user "nobody" must be a numeric UID or UID:GID on scratch, like "65532:65532"; user names need a runtime.base that defines them`,
 			},
 		},

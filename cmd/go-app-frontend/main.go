@@ -9,7 +9,10 @@
 // `modules`, `deps` and `gobuild` move Go's caches in and out of layers,
 // `toolchain` makes the layer the go build steps run on (gocache.go),
 // `setcap` gives the entrypoint binary its file capabilities (setcap.go),
-// `sbom` writes the SPDX document of the --sbom attestation (sbom.go), and
+// `cgo-install` installs the C toolchain and packages of a cgo build
+// (cgoinstall.go), `cgo-libs` copies the shared libraries of a dynamic cgo
+// binary into the image (cgolibs.go), `sbom` writes the SPDX document of
+// the --sbom attestation (sbom.go), and
 // `goauth` is the GOAUTH command of build.goauth (goauth.go).
 package main
 
@@ -40,8 +43,8 @@ func main() {
 				os.Exit(1)
 			}
 			return
-		case "modules", "deps", "cacheprog", "gobuild", "toolchain", "setcap", "sbom":
-			run := map[string]func([]string) error{"modules": modules, "deps": deps, "cacheprog": cacheprog, "gobuild": gobuild, "toolchain": toolchain, "setcap": setcap, "sbom": sbomCmd}[os.Args[1]]
+		case "modules", "deps", "cacheprog", "gobuild", "toolchain", "setcap", "sbom", "cgo-install", "cgo-libs":
+			run := map[string]func([]string) error{"modules": modules, "deps": deps, "cacheprog": cacheprog, "gobuild": gobuild, "toolchain": toolchain, "setcap": setcap, "sbom": sbomCmd, "cgo-install": cgoInstall, "cgo-libs": cgoLibs}[os.Args[1]]
 			if err := run(os.Args[2:]); err != nil {
 				fmt.Fprintf(os.Stderr, "go-app-frontend %s: %v\n", os.Args[1], err)
 				os.Exit(1)

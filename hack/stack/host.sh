@@ -14,6 +14,7 @@ go_versions() {
 	GO_HOSTARCH=$(go env GOHOSTARCH)
 	GO_ROOT=$(go env GOROOT)
 	TOOLCHAIN_TAGS=("$REGISTRY/library/golang:$GO_XY" "$REGISTRY/library/golang:$GO_XYZ")
+	DEBIAN_TOOLCHAIN_TAGS=("$REGISTRY/library/golang:$GO_XY-$DEBIAN_SUITE" "$REGISTRY/library/golang:$GO_XYZ-$DEBIAN_SUITE")
 }
 
 # ---- tools ------------------------------------------------------------------

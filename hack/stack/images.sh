@@ -128,6 +128,107 @@ EOF
 	done_step "pushed ${TOOLCHAIN_TAGS[*]} (linux/amd64,linux/arm64) $d"
 }
 
+# ---- Debian Go toolchain image (cgo) ----------------------------------------
+# The stand-in of the official golang:<version>-bookworm: Debian with gcc,
+# g++, libc6-dev, make, pkg-config, git and apt, plus Go at /usr/local/go and
+# the official image's environment. cgo builds use it by default: they install
+# the C libraries and a cross gcc with apt. Its root file system comes from
+# Debian's packages (mmdebstrap), from the archive this machine's apt sources
+# name. Only the linux/amd64 variant, the build platform's, is Debian: the
+# toolchain image always runs on the build platform. The linux/arm64 variant
+# is the busybox stand-in of make_rootfs, which is enough for builds without
+# cgo (a cgo build on an arm64 builder fails with go-app's "no apt-get" error).
+DEBIAN_SUITE=bookworm
+DEBIAN_TOOLCHAIN_PACKAGES=(ca-certificates git openssh-client gcc g++ libc6-dev make pkg-config)
+
+# debian_sources: the deb822 stanzas of this machine's apt sources that are
+# Debian's own archive (signed by the Debian archive keyring).
+debian_sources() {
+	local f found=0
+	for f in /etc/apt/sources.list.d/*.sources; do
+		[ -r "$f" ] || continue
+		grep -q debian-archive-keyring "$f" || continue
+		awk -v RS= -v ORS='\n\n' '/debian-archive-keyring/' "$f"
+		found=1
+	done
+	[ "$found" = 1 ] || die "no Debian archive in /etc/apt/sources.list.d/*.sources (deb822 stanzas signed by the debian-archive-keyring)"
+}
+
+# make_debian_rootfs DIR: Debian $DEBIAN_SUITE for amd64 with the C
+# toolchain, and this machine's Go.
+make_debian_rootfs() {
+	local r=$1 includes
+	debian_sources >"$WORK_DIR/debian.sources"
+	includes=$(
+		IFS=,
+		echo "${DEBIAN_TOOLCHAIN_PACKAGES[*]}"
+	)
+	mmdebstrap --mode=root --variant=apt --arch=amd64 --include="$includes" \
+		"$DEBIAN_SUITE" "$r" "$WORK_DIR/debian.sources"
+	# The container runtime mounts /dev.
+	rm -rf "${r:?}/dev" "$WORK_DIR/debian.sources"
+	mkdir -p "$r/dev" "$r/usr/local/go" "$r/go/src" "$r/go/bin"
+	chmod 1777 "$r/go" "$r/go/src" "$r/go/bin"
+	tar -C "$GO_ROOT" --exclude=./test -cf - . | tar -C "$r/usr/local/go" -xf -
+	# This machine's CA bundle, as in make_rootfs: the module proxy and the
+	# package archive may be reached through a TLS proxy only it trusts.
+	cp /etc/ssl/certs/ca-certificates.crt "$r/etc/ssl/certs/ca-certificates.crt"
+}
+
+debian_toolchain_image() {
+	step "golang bookworm" "$LOG_DIR/golang-debian-image.log"
+	local stamp=$STACK_DIR/golang-debian-image.stamp want d ref up_to_date=1
+	want="recipe=$TOOLCHAIN_RECIPE go=$GO_VERSION_FULL suite=$DEBIAN_SUITE packages=${DEBIAN_TOOLCHAIN_PACKAGES[*]} tags=${DEBIAN_TOOLCHAIN_TAGS[*]}"
+	if [ -f "$stamp" ] && [ "$(sed -n 1p "$stamp")" = "$want" ]; then
+		d=$(sed -n 2p "$stamp")
+		for ref in "${DEBIAN_TOOLCHAIN_TAGS[@]}"; do
+			(check_pushed "$d" "$ref") 2>/dev/null || up_to_date=0
+		done
+	else
+		up_to_date=0
+	fi
+	if [ "$up_to_date" = 1 ]; then
+		done_step "${DEBIAN_TOOLCHAIN_TAGS[*]} up to date ($d)"
+		return
+	fi
+	rm -f "$stamp"
+	: >"$LOG_DIR/golang-debian-image.log"
+	local ctx=$WORK_DIR/golang-debian-image
+	rm -rf "$ctx"
+	mkdir -p "$ctx"
+	{
+		make_debian_rootfs "$ctx/rootfs-amd64"
+		make_rootfs arm64 "$ctx/rootfs-arm64"
+	} >>"$LOG_DIR/golang-debian-image.log" 2>&1 || die "making the root file systems of the golang bookworm image failed"
+	cat >"$ctx/Dockerfile" <<EOF
+FROM scratch
+ARG TARGETARCH
+COPY rootfs-\${TARGETARCH}/ /
+ENV PATH=/go/bin:/usr/local/go/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \\
+    GOPATH=/go \\
+    GOTOOLCHAIN=local \\
+    GOLANG_VERSION=$GO_XYZ
+WORKDIR /go
+EOF
+	local names
+	names=$(
+		IFS=,
+		echo "${DEBIAN_TOOLCHAIN_TAGS[*]}"
+	)
+	"$BUILDCTL" --addr "$BUILDKIT_ADDR" build --progress plain \
+		--frontend dockerfile.v0 --local context="$ctx" --local dockerfile="$ctx" \
+		--opt platform=linux/amd64,linux/arm64 \
+		--output "type=image,\"name=$names\",push=true,registry.insecure=true" \
+		--metadata-file "$ctx/metadata.json" >>"$LOG_DIR/golang-debian-image.log" 2>&1 ||
+		die "building the golang bookworm image failed"
+	d=$(metadata_digest "$ctx/metadata.json")
+	[ -n "$d" ] || die "no image digest in $ctx/metadata.json"
+	check_pushed "$d" "${DEBIAN_TOOLCHAIN_TAGS[@]}"
+	printf '%s\n%s\n' "$want" "$d" >"$stamp"
+	rm -rf "$ctx"
+	done_step "pushed ${DEBIAN_TOOLCHAIN_TAGS[*]} (linux/amd64 Debian, linux/arm64 busybox) $d"
+}
+
 # ---- busybox image ----------------------------------------------------------
 # The debug target takes busybox from docker.io/library/busybox:*-musl (a
 # static busybox). A stand-in under that name, from the busybox-static
