@@ -25,9 +25,13 @@ import (
 //     on the module layer, that list, the platform's Go environment and the
 //     flags that change compilation (-trimpath, -tags, build.flags), never
 //     on the source or the ldflags;
-//   - every go build step mounts both read-only and, before the go command
-//     runs, copies what the cache mounts lack into them (the frontend
-//     binary's `gobuild`; one stat when they are seeded already).
+//   - every go build step mounts the module layer as its GOMODCACHE (a
+//     writable view whose writes are dropped: nothing is copied) and the
+//     dependency layer read-only, and before the go command runs, the
+//     frontend binary's `gobuild` copies what the GOCACHE cache mount lacks
+//     from the dependency layer into it (one stat once it is seeded). When
+//     private modules are kept out of the module layer, GOMODCACHE is the
+//     cache mount instead, seeded from the module layer the same way.
 //
 // The main module's own packages are compiled in the cache mount only, and
 // the go build step's output is the binary alone.
@@ -97,21 +101,45 @@ func (b *builder) dependencies(target ocispecs.Platform, goEnv []string, profile
 	return &layer
 }
 
-// seeded wraps a go build step's argument vector so that the frontend
-// binary first seeds the cache mounts from the layers, and returns the
-// mounts of those layers.
-func (b *builder) seeded(args []string, deps *llb.State) ([]string, []llb.RunOption) {
+// goBuild is a go build step (args, from GoBuildArgs) on the go build root,
+// as run would make it, with the Go caches the layers give: the module
+// layer is mounted at GOMODCACHE itself (a writable view whose writes are
+// dropped; go build writes nothing there when every module is in it),
+// unless private modules are kept out of it: then GOMODCACHE is the cache
+// mount, where a go build may fetch them, seeded from the layer. GOCACHE is
+// the cache mount, seeded from the dependency layer (deps). Without a
+// module layer (a vendored module) the go command runs alone, on the cache
+// mounts.
+func (b *builder) goBuild(name string, args, env []string, deps *llb.State, opts ...llb.RunOption) llb.ExecState {
+	creds, env := b.runEnv(env)
+	opts = append(creds, opts...)
 	if b.modules == nil {
-		return args, nil
+		return b.exec(b.goRoot, name, args, env, opts...)
 	}
 	off := llb.ContentCache(llb.MountContentCacheOff)
-	opts := []llb.RunOption{b.frontendMount(), llb.AddMount(modLayerDir, *b.modules, llb.Readonly, off)}
-	wrap := []string{b.frontendBin, "gobuild", "-modules", modLayerDir}
+	wrap := []string{b.frontendBin, "gobuild"}
+	mounts := []llb.RunOption{b.buildCacheMount(), b.frontendMount()}
+	if b.privateOutOfLayer() {
+		mounts = append(mounts, b.modCacheMount(), llb.AddMount(modLayerDir, *b.modules, llb.Readonly, off))
+		wrap = append(wrap, "-modules", modLayerDir)
+	} else {
+		mounts = append(mounts, llb.AddMount(goModCache, *b.modules, llb.ForceNoOutput, off))
+	}
 	if deps != nil {
-		opts = append(opts, llb.AddMount(buildLayerDir, *deps, llb.Readonly, off))
+		mounts = append(mounts, llb.AddMount(buildLayerDir, *deps, llb.Readonly, off))
 		wrap = append(wrap, "-cache", buildLayerDir)
 	}
-	return append(append(wrap, "--"), args...), opts
+	args = append(append(wrap, "--"), args...)
+	return b.execNoCaches(b.goRoot, name, args, env, append(mounts, opts...)...)
+}
+
+// privateOutOfLayer says whether private modules stay out of the module
+// layer (build.private or GOPRIVATE/GONOPROXY in build.env, without
+// build.cache_private): a go build may then have to fetch them again.
+func (b *builder) privateOutOfLayer() bool {
+	s := b.opt.Spec
+	private := len(s.Build.Private) > 0 || s.Build.Env["GOPRIVATE"] != "" || s.Build.Env["GONOPROXY"] != ""
+	return private && !s.Build.CachePrivate && !b.opt.Vendor
 }
 
 // goBuildRoot is the root of the go build and dependency steps: the
@@ -121,9 +149,7 @@ func (b *builder) seeded(args []string, deps *llb.State) ([]string, []llb.RunOpt
 // then have to fetch it again, with git and the credentials, if the
 // builder dropped its GOMODCACHE cache mount.
 func (b *builder) goBuildRoot() llb.State {
-	s := b.opt.Spec
-	private := len(s.Build.Private) > 0 || s.Build.Env["GOPRIVATE"] != "" || s.Build.Env["GONOPROXY"] != ""
-	if b.frontendBin == "" || s.Build.Cgo || (private && !s.Build.CachePrivate && !b.opt.Vendor) {
+	if b.frontendBin == "" || b.opt.Spec.Build.Cgo || b.privateOutOfLayer() {
 		return b.root
 	}
 	run := b.execNoCaches(b.opt.Toolchain.State, "go toolchain layer: GOROOT without tests and docs",

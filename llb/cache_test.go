@@ -57,17 +57,40 @@ func TestDependencyLayer(t *testing.T) {
 		t.Errorf("the dependency layer is not an output mount on scratch: %v", m)
 	}
 
-	// go build mounts both layers read-only and seeds its cache mounts.
+	// go build mounts the module layer as GOMODCACHE, its writes dropped,
+	// and the dependency layer read-only, which gobuild seeds GOCACHE from.
 	_, build := g.named(t, "[linux/arm64] go build ./cmd/server")
 	be := build.GetExec()
-	if !slices.Equal(be.Meta.Args[:7], []string{testFrontendBin, "gobuild", "-modules", "/go-app-cache/mod", "-cache", "/go-app-cache/build", "--"}) {
+	if !slices.Equal(be.Meta.Args[:5], []string{testFrontendBin, "gobuild", "-cache", "/go-app-cache/build", "--"}) {
 		t.Errorf("go build args = %q", be.Meta.Args)
 	}
-	for dest, from := range map[string]string{"/go-app-cache/mod": "go mod download", "/go-app-cache/build": g.names[depsDgst]} {
-		m := mountAt(be, dest)
-		if m == nil || !m.Readonly || g.names[digest.Digest(build.Inputs[m.Input].Digest)] != from {
-			t.Errorf("go build's %s = %v, want %q read-only", dest, m, from)
-		}
+	if m := mountAt(be, "/go-app-cache/build"); m == nil || !m.Readonly || g.names[digest.Digest(build.Inputs[m.Input].Digest)] != g.names[depsDgst] {
+		t.Errorf("go build's dependency layer = %v, want %q read-only", m, g.names[depsDgst])
+	}
+	if m := mountAt(be, "/go/pkg/mod"); m == nil || m.Readonly || m.Output != int64(pb.SkipOutput) || g.names[digest.Digest(build.Inputs[m.Input].Digest)] != "go mod download" {
+		t.Errorf("go build's GOMODCACHE = %v, want the module layer, writable, no output", m)
+	}
+	if m := mountAt(be, "/root/.cache/go-build"); m == nil || m.MountType != pb.MountType_CACHE || m.CacheOpt.ID != "ns/go-app-gocache" {
+		t.Errorf("go build's GOCACHE = %v, want the gocache mount", m)
+	}
+	if m := mountAt(be, "/go-app-cache/mod"); m != nil {
+		t.Errorf("go build mounts the module layer twice: %v", m)
+	}
+
+	// Private modules kept out of the module layer: go build may fetch
+	// them, so GOMODCACHE is the cache mount, seeded from the layer.
+	opt.Spec.Build.Private = []string{"example.com/p"}
+	_, g = convert(t, opt)
+	_, build = g.named(t, "[linux/arm64] go build ./cmd/server")
+	be = build.GetExec()
+	if !slices.Equal(be.Meta.Args[:7], []string{testFrontendBin, "gobuild", "-modules", "/go-app-cache/mod", "-cache", "/go-app-cache/build", "--"}) {
+		t.Errorf("go build args with private modules = %q", be.Meta.Args)
+	}
+	if m := mountAt(be, "/go-app-cache/mod"); m == nil || !m.Readonly || g.names[digest.Digest(build.Inputs[m.Input].Digest)] != "go mod download" {
+		t.Errorf("go build's module layer with private modules = %v, want it read-only", m)
+	}
+	if m := mountAt(be, "/go/pkg/mod"); m == nil || m.MountType != pb.MountType_CACHE || m.CacheOpt.ID != "ns/go-app-gomodcache" {
+		t.Errorf("go build's GOMODCACHE with private modules = %v, want the gomodcache mount", m)
 	}
 }
 
@@ -103,7 +126,7 @@ func TestDependencyLayerKey(t *testing.T) {
 }
 
 func TestNoDependencyLayer(t *testing.T) {
-	// No dependencies found: go build seeds the module cache only.
+	// No dependencies found: go build has the module layer only.
 	_, g := convert(t, testOptions(testSpec(), arm64))
 	for _, n := range g.names {
 		if strings.Contains(n, "dependencies") {
@@ -111,7 +134,7 @@ func TestNoDependencyLayer(t *testing.T) {
 		}
 	}
 	_, build := g.named(t, "[linux/arm64] go build ./cmd/server")
-	if args := build.GetExec().Meta.Args; !slices.Equal(args[:5], []string{testFrontendBin, "gobuild", "-modules", "/go-app-cache/mod", "--"}) {
+	if args := build.GetExec().Meta.Args; !slices.Equal(args[:3], []string{testFrontendBin, "gobuild", "--"}) {
 		t.Errorf("go build args = %q", args)
 	}
 	// Vendored: neither layer, the go command as it is.

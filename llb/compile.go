@@ -54,8 +54,7 @@ func TargetEnv(s *spec.Spec, goEnv []string) []string {
 // stage (on the build platform) and returns a state holding /<name>.
 func (b *builder) compile(bin spec.Binary, target ocispecs.Platform, goEnv []string) llb.State {
 	name := platformName(target) + " go build " + bin.Main
-	args, opts := b.seeded(GoBuildArgs(b.opt.Spec, bin), b.dependencies(target, goEnv, b.opt.Profiles[bin.Name]))
-	opts = append(opts, llb.AddMount(srcDir, b.opt.Context, llb.Readonly))
+	opts := []llb.RunOption{llb.AddMount(srcDir, b.opt.Context, llb.Readonly)}
 	for _, l := range b.location(bin.Pos) {
 		opts = append(opts, l)
 	}
@@ -65,6 +64,7 @@ func (b *builder) compile(bin spec.Binary, target ocispecs.Platform, goEnv []str
 			opts = append(opts, l)
 		}
 	}
-	run := b.run(b.goRoot, name, args, TargetEnv(b.opt.Spec, goEnv), opts...)
+	run := b.goBuild(name, GoBuildArgs(b.opt.Spec, bin), TargetEnv(b.opt.Spec, goEnv),
+		b.dependencies(target, goEnv, b.opt.Profiles[bin.Name]), opts...)
 	return run.AddMount(outDir, llb.Scratch())
 }

@@ -247,17 +247,31 @@ func newTargetBuilder(opt Options, target ocispecs.Platform) (*builder, error) {
 // then GOPRIVATE, NETRC and SSH_AUTH_SOCK, the spec's build.env and env on
 // top of exec's environment.
 func (b *builder) run(root llb.State, name string, args []string, env []string, opts ...llb.RunOption) llb.ExecState {
+	creds, env := b.runEnv(env)
+	return b.exec(root, name, args, env, append(creds, opts...)...)
+}
+
+// runEnv returns the credentials mounts of run and its environment:
+// GOPRIVATE, NETRC and SSH_AUTH_SOCK, the spec's build.env, then env.
+func (b *builder) runEnv(env []string) ([]llb.RunOption, []string) {
 	creds, credEnv := b.credentials()
-	return b.exec(root, name, args, mergeEnv(credEnv, envList(b.opt.Spec.Build.Env), env), append(creds, opts...)...)
+	return creds, mergeEnv(credEnv, envList(b.opt.Spec.Build.Env), env)
 }
 
 // exec runs args on root, on the build platform, with the Go caches mounted
 // and the environment: toolchain image env, go-app's settings, then env.
 func (b *builder) exec(root llb.State, name string, args []string, env []string, opts ...llb.RunOption) llb.ExecState {
-	return b.execNoCaches(root, name, args, env, append([]llb.RunOption{
-		llb.AddMount(goModCache, llb.Scratch(), llb.AsPersistentCacheDir(b.cacheID("gomodcache"), llb.CacheMountShared)),
-		llb.AddMount(goCache, llb.Scratch(), llb.AsPersistentCacheDir(b.cacheID("gocache"), llb.CacheMountShared)),
-	}, opts...)...)
+	return b.execNoCaches(root, name, args, env, append([]llb.RunOption{b.modCacheMount(), b.buildCacheMount()}, opts...)...)
+}
+
+// modCacheMount and buildCacheMount are the builder's GOMODCACHE and
+// GOCACHE cache mounts.
+func (b *builder) modCacheMount() llb.RunOption {
+	return llb.AddMount(goModCache, llb.Scratch(), llb.AsPersistentCacheDir(b.cacheID("gomodcache"), llb.CacheMountShared))
+}
+
+func (b *builder) buildCacheMount() llb.RunOption {
+	return llb.AddMount(goCache, llb.Scratch(), llb.AsPersistentCacheDir(b.cacheID("gocache"), llb.CacheMountShared))
 }
 
 // execNoCaches is exec without the cache mounts: the caller mounts what

@@ -20,32 +20,33 @@ import (
 // the check rules and the source ranges one place each, and held unchanged
 // through it; they were derived again, deliberately, when the Go caches
 // became layers (the module download's output, the go build wrapper), and
-// when the go build steps moved onto the toolchain layer; sqlite and
-// rocksdb, the cgo examples, came with cgo. A refactor that changes a
+// when the go build steps moved onto the toolchain layer, and when they
+// began to read the module layer in place; sqlite and rocksdb, the cgo
+// examples, came with cgo. A refactor that changes a
 // single byte of the LLB, its source locations or an image config fails
 // here. A deliberate change updates them (run with -v to see them).
 var exampleDigests = map[string]string{
-	"deps linux/amd64":         "e90f201ce29d53f346294f94651f78ecf21920f00f870bb51b12a04b2b342ee0",
-	"deps linux/arm64":         "079d72e066a5c393fabf47d22562b06e1511ad6d968099425a6317c416259692",
-	"grpc linux/amd64":         "f5a580cf8eaa8c5274e6a4de40a3c5989ef18b749ab4d244208978cbb5a01e0a",
-	"grpc linux/arm64":         "f8ffc9b7a3d345df16351ae212e409e6f783112426b05106857d8827ba554f9b",
-	"hello linux/amd64":        "dadae054ce8b001ed5763ebae8a3171f0c2b0103a1d992b45cebe40e0b91f334",
-	"hello linux/arm64":        "8e09ab14c0668a3b77a9fe5d8fd27fced7faadf8904798ca100138862d0d2ee1",
-	"hello linux/amd64/v3":     "3200544eb03054227ef0819d3a66235523276b7fd5fb5e7479f6bb55b802b454",
-	"hello linux/arm/v6":       "bcacb472e70fa8eefd4458ea56ad4df7491123f79729b2b804df08d072ba94f1",
-	"hello linux/arm/v7":       "57e87c62f3919c70a6f7d0f4c1b37392cc079e4f3ef584f4f00bb259959251a2",
-	"hello linux/386":          "620b4521b164a94f993d04a6d09f643d8bf4a94ceab180f94e550cfced2646a8",
-	"hello linux/ppc64le":      "4a6799c3fc116992ba87db526072be29daa838d025c83d23be4fd2f8b719ccac",
-	"hello linux/s390x":        "4d86feeee9d016c143f7b9a3cf74735baa2a4164cae90da3ff8d5b19059e7dc5",
-	"hello linux/riscv64":      "ee943b60bb561c769bd533165af7307697ac077f06120e82c3c7a29e7f38ce18",
-	"hello linux/loong64":      "339b165318809f25ac00f63017163bdaabba0c73c4bb4df48efc7cfcba02bff8",
-	"hello linux/mips64le":     "2d0359ede87db1e83701857b72bf5d7c8cebedf4354153a72cb720cdf3091603",
-	"multi linux/amd64":        "ade45bf9a21a598a418c7630ef70a79d2b1ed5a7870682d3da26e0331e148a80",
-	"multi linux/arm64":        "8712ee98243028f1f79a246c18de5202c4cf046bb0160ff0897495924ff08b92",
-	"rocksdb linux/amd64":      "83c4ca676937bd88d395226cec1064e740ddddd8ad16e6339c902cf027bb1956",
-	"rocksdb linux/arm64":      "a2c43acd99867ed0453c8f73ddfc59865ac98b7582bf57fe318dde94ca4be03b",
-	"sqlite linux/amd64":       "897e1091cb0ecc9d818b3eab973af3a64944d2f5b947b14ddaac63701f296402",
-	"sqlite linux/arm64":       "c4794426757cdff71c6a447771cf0ea80287135e130fb91c4f5e5a682496c78f",
+	"deps linux/amd64":         "4f5a6e60dfc489b455dcfad89a2a0550a5a0e7f6fa087b50122025640c26dbda",
+	"deps linux/arm64":         "13655297f0e129d102b0cdb6a8f37e28b07d966cb8433dd8ffdd395e58ff1079",
+	"grpc linux/amd64":         "bf35e6267d0fb234f7d5b21bd78bb7c583f4f3ab79e17cbde86e8ba017e4c623",
+	"grpc linux/arm64":         "6140f7a6fa907a2e88a1cd38ae3a634fc8ec3a416336ef7523cf7dd9006242c3",
+	"hello linux/amd64":        "9904e3351f79f09954d0a057bc7b49d72ac415526e15338a0a8ae881d926e2b2",
+	"hello linux/arm64":        "1fd1f98eaf248e18760c94bbf855ff4146940b72241892f294e04e0c71cba3f1",
+	"hello linux/amd64/v3":     "c737d0383da7c02e2a06337596a70a716b390057dd49d797d8a476fbe969d88a",
+	"hello linux/arm/v6":       "103bacc6db1b96462983ec2d5cf0ea8e8afa8bc0b7244f14f1d64d5985200bf7",
+	"hello linux/arm/v7":       "5c23b69cf350b76ecbd60bad387087e4ef7e96bfb95640392517b79dd6fd93b2",
+	"hello linux/386":          "d1959925964610f28fa9c21eaf8b8c16a92781eeb362044a32de5136722088f4",
+	"hello linux/ppc64le":      "ec7a77edb46afc579859857245e73016e30a9bcd7da9f3c723a187be22bfea64",
+	"hello linux/s390x":        "fe0fed1f4747609a9a9bda0045b4c512a036baccd944eba6fb7f0771a64fbeaa",
+	"hello linux/riscv64":      "eb0e54f0848ad396482fd72789d5f12e9234067ff3c61028ed3f19c298e172d8",
+	"hello linux/loong64":      "7bf824d4c16b3334725cd68c568c965278509d114ad1c2567e1c440f4c0f90c9",
+	"hello linux/mips64le":     "7f6bb2834fe5d6737eb79565b05944457bd0474fdcf768ffe8de8eb4f42908de",
+	"multi linux/amd64":        "3ea082c03241de09609b7d46ebfdf50c139751a949136086861cc206854202e8",
+	"multi linux/arm64":        "531386f6c67192e48a029a0063d0e20c2c3657c8d4d4c812f6f501e5a848d1ba",
+	"rocksdb linux/amd64":      "10daf538a92f0ca0c17015b8f525a7b7102ab06b6e67bf3670c3e6ec237a7a66",
+	"rocksdb linux/arm64":      "270d2a5ba920fcf5748a388937f9d15adf27375905fd69651a25796308bd816e",
+	"sqlite linux/amd64":       "f44ad2f1369f0d92553f3b8870b868bd39cefee6c6404e8d281e8562e4dad50f",
+	"sqlite linux/arm64":       "5fa254018352fd2d445e58bcaad624fb6f53f3dd8ffc28e2e94efa1ccd35919a",
 	"every-key linux/amd64":    "a600cc13aeb990031377ea7dd09846af799dfa8332eb102e4c4435438f2ee95b",
 	"every-key linux/arm64":    "0c9c3030ce84515d668bb66c2a35886e46bbb391d464a22e75903a62f15ddeb1",
 	"every-key linux/amd64/v3": "f978559b2e150c86ee29b00671aeb171e7a16c942227368e289f82bccf5f9759",

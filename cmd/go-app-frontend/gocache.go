@@ -6,7 +6,7 @@ package main
 //	GOPRIVATE=PATTERNS go-app-frontend modules -out /out [-keep-private]
 //	go-app-frontend deps -out /out [-mount GOCACHE] [-flag -trimpath]... -- PKG...
 //	go-app-frontend cacheprog -mount GOCACHE -out /out   (GOCACHEPROG of deps)
-//	go-app-frontend gobuild -modules DIR -cache DIR -- go build ...
+//	go-app-frontend gobuild [-modules DIR] [-cache DIR] -- go build ...
 //	go-app-frontend toolchain -out /out   (GOROOT without its tests)
 //
 // The frontend runs them from its own image inside the module download, the
@@ -100,7 +100,8 @@ func cacheprog(args []string) error {
 }
 
 // gobuild is `go-app-frontend gobuild`: seeds the cache mounts from the
-// layers, then replaces itself with the command after "--".
+// layers it is given, then replaces itself with the command after "--".
+// Without -modules the step mounts the module layer at GOMODCACHE itself.
 func gobuild(args []string) error {
 	fs := flag.NewFlagSet("gobuild", flag.ContinueOnError)
 	modLayer := fs.String("modules", "", "the module layer (from modules)")
@@ -110,7 +111,7 @@ func gobuild(args []string) error {
 	}
 	cmd := fs.Args()
 	if len(cmd) == 0 {
-		return fmt.Errorf("usage: go-app-frontend gobuild -modules DIR -cache DIR -- go build ...")
+		return fmt.Errorf("usage: go-app-frontend gobuild [-modules DIR] [-cache DIR] -- go build ...")
 	}
 	seed := func(layer, mount, idFile, seededIn, what string) {
 		if layer == "" || mount == "" {

@@ -13,9 +13,13 @@
 //   - [CompileDeps], once per target platform: `go build` of the packages the
 //     main module imports from other modules and the standard library, with
 //     GOCACHE a fresh directory (the step's output layer) and no network.
-//   - [Seed], in every `go build` step: copies what the two layers hold and
-//     the cache mounts lack into the mounts, then the go command runs as
-//     before. On a long-lived builder a marker file makes this one stat.
+//   - [Seed], in every `go build` step: copies what the dependency layer
+//     holds and the GOCACHE mount lacks into the mount, then the go command
+//     runs as before. On a long-lived builder a marker file makes this one
+//     stat. The module layer is not copied: the step mounts it as GOMODCACHE
+//     (a go build with every module there writes nothing to it), unless
+//     private modules are kept out of it; then the GOMODCACHE cache mount is
+//     seeded from it the same way.
 //
 // Nothing here needs a shell or a daemon; the tests run it on the host.
 package gocache

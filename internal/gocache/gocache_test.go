@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -325,5 +326,111 @@ func TestLayersRoundTrip(t *testing.T) {
 	}
 	if len(compiled) == 0 {
 		t.Error("go build -v listed nothing: the main package was not compiled")
+	}
+}
+
+// treeState lists every file under root with its size and mtime.
+func treeState(t *testing.T, root string) map[string]string {
+	t.Helper()
+	st := map[string]string{}
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		fi, err := d.Info()
+		if err != nil {
+			return err
+		}
+		st[p] = fmt.Sprintf("%v %v %d", fi.Mode(), fi.ModTime(), fi.Size())
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+// TestGoBuildOnModuleLayerInPlace is the go build step of a new builder:
+// the module layer is GOMODCACHE itself and the GOCACHE mount is seeded
+// from the dependency layer; go build compiles the main package alone and
+// writes nothing to either layer, with the network off.
+func TestGoBuildOnModuleLayerInPlace(t *testing.T) {
+	if _, err := exec.LookPath("go"); err != nil {
+		t.Fatal("the go command is needed:", err)
+	}
+	pub := module.Version{Path: "example.com/public", Version: "v1.0.0"}
+	proxy, sum := modProxy(t, pub, map[string]string{
+		"go.mod": "module example.com/public\n\ngo 1.21\n",
+		"p.go":   "package public\n\nimport \"strconv\"\n\nfunc Hello() string { return strconv.Itoa(42) }\n",
+	})
+	app := t.TempDir()
+	writeFiles(t, app, map[string]string{
+		"go.mod":  "module example.com/app\n\ngo 1.21\n\nrequire example.com/public v1.0.0\n",
+		"go.sum":  sum,
+		"main.go": "package main\n\nimport \"example.com/public\"\n\nfunc main() { println(public.Hello()) }\n",
+	})
+	tmp := t.TempDir()
+	modLayer, depsLayer, mount := filepath.Join(tmp, "modlayer"), filepath.Join(tmp, "depslayer"), filepath.Join(tmp, "gocache")
+	for _, d := range []string{modLayer, depsLayer, mount} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Setenv("GOPROXY", proxy)
+	t.Setenv("GONOSUMDB", "*")
+	t.Setenv("GOFLAGS", "")
+	t.Setenv("GOTOOLCHAIN", "local")
+	t.Setenv("GOCACHE", filepath.Join(tmp, "unused-gocache"))
+	t.Setenv("CGO_ENABLED", "0")
+	var out bytes.Buffer
+	if err := ExportModules(ModulesConfig{Dir: app, ModCache: filepath.Join(tmp, "modmount"), Out: modLayer, Stdout: &out, Stderr: &out}); err != nil {
+		t.Fatalf("ExportModules: %v\n%s", err, out.String())
+	}
+	t.Setenv("GOMODCACHE", modLayer)
+	if n := CompileDeps(DepsConfig{Dir: app, Out: depsLayer, Flags: []string{"-trimpath"},
+		Packages: []string{"example.com/public"}, Stdout: &out, Stderr: &out}); n != 1 {
+		t.Fatalf("CompileDeps compiled %d packages, want 1\n%s", n, out.String())
+	}
+	before := treeState(t, tmp)
+
+	if _, err := Seed(depsLayer, mount, BuildCacheIDFile, ""); err != nil {
+		t.Fatal(err)
+	}
+	build := func(change string) string {
+		t.Helper()
+		writeFiles(t, app, map[string]string{"change.go": "package main\n\nvar change = " + change + "\n"})
+		cmd := exec.Command("go", "build", "-v", "-trimpath", "-o", filepath.Join(tmp, "app"), ".")
+		cmd.Dir = app
+		cmd.Env = goEnv("GOCACHE="+mount, "GOPROXY=off", "GOFLAGS=-mod=readonly")
+		got, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("go build: %v\n%s", err, got)
+		}
+		return string(got)
+	}
+	got := build("1")
+	var compiled []string
+	for _, l := range strings.Split(strings.TrimSpace(got), "\n") {
+		if l != "" {
+			compiled = append(compiled, l)
+		}
+	}
+	if len(compiled) != 1 || compiled[0] != "example.com/app" {
+		t.Errorf("go build compiled %q, want the main package alone\n%s", compiled, got)
+	}
+	after := treeState(t, tmp)
+	for p, s := range before {
+		if (strings.HasPrefix(p, modLayer) || strings.HasPrefix(p, depsLayer)) && after[p] != s {
+			t.Errorf("go build changed %s (%s, was %s)", p, after[p], s)
+		}
+	}
+	for p := range after {
+		if _, ok := before[p]; !ok && (strings.HasPrefix(p, modLayer) || strings.HasPrefix(p, depsLayer)) {
+			t.Errorf("go build wrote %s into a layer", p)
+		}
+	}
+	// A one-line change on the same builder: the main package again.
+	if got := build("2"); !strings.Contains(got, "example.com/app") {
+		t.Errorf("second build:\n%s", got)
 	}
 }
