@@ -31,7 +31,7 @@ REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck source=hack/versions.sh
 . "$REPO_ROOT/hack/versions.sh"
 # Bump when the way the toolchain images are made changes.
-TOOLCHAIN_RECIPE=1
+TOOLCHAIN_RECIPE=2
 
 # ---- fixed names ------------------------------------------------------------
 STACK_DIR=${GOAPP_STACK_DIR:-/var/lib/go-app-stack}

@@ -31,6 +31,40 @@ check_pushed() {
 	done
 }
 
+# image_up_to_date STAMP WANT TAG...: STAMP records WANT and a digest that the
+# registry serves under every TAG; sets STAMP_DIGEST to that digest.
+image_up_to_date() {
+	local stamp=$1 want=$2 ref
+	shift 2
+	STAMP_DIGEST=
+	[ -f "$stamp" ] && [ "$(sed -n 1p "$stamp")" = "$want" ] || return 1
+	STAMP_DIGEST=$(sed -n 2p "$stamp")
+	for ref in "$@"; do
+		(check_pushed "$STAMP_DIGEST" "$ref") 2>/dev/null || return 1
+	done
+}
+
+# publish_image CTX LOG TAG...: builds CTX/Dockerfile for linux/amd64 and
+# linux/arm64 with the Dockerfile frontend, pushes it under every TAG, checks
+# that the registry serves it there and sets PUBLISHED_DIGEST.
+publish_image() {
+	local ctx=$1 log=$2 names
+	shift 2
+	names=$(
+		IFS=,
+		echo "$*"
+	)
+	"$BUILDCTL" --addr "$BUILDKIT_ADDR" build --progress plain \
+		--frontend dockerfile.v0 --local context="$ctx" --local dockerfile="$ctx" \
+		--opt platform=linux/amd64,linux/arm64 \
+		--output "type=image,\"name=$names\",push=true,registry.insecure=true" \
+		--metadata-file "$ctx/metadata.json" >>"$log" 2>&1 ||
+		die "building $* from $ctx/Dockerfile failed (log: $log)"
+	PUBLISHED_DIGEST=$(metadata_digest "$ctx/metadata.json")
+	[ -n "$PUBLISHED_DIGEST" ] || die "no image digest in $ctx/metadata.json"
+	check_pushed "$PUBLISHED_DIGEST" "$@"
+}
+
 # ---- Go toolchain image -----------------------------------------------------
 # make_rootfs ARCH DIR: a root filesystem with Go for linux/ARCH.
 make_rootfs() {
@@ -75,57 +109,41 @@ make_rootfs() {
 	done < <("$BUSYBOX_DIR/$GO_HOSTARCH/busybox" --list-full)
 }
 
-toolchain_image() {
-	step "golang image" "$LOG_DIR/golang-image.log"
-	local stamp=$STACK_DIR/golang-image.stamp want d ref up_to_date=1
-	want="recipe=$TOOLCHAIN_RECIPE go=$GO_VERSION_FULL tags=${TOOLCHAIN_TAGS[*]}"
-	if [ -f "$stamp" ] && [ "$(sed -n 1p "$stamp")" = "$want" ]; then
-		d=$(sed -n 2p "$stamp")
-		for ref in "${TOOLCHAIN_TAGS[@]}"; do
-			(check_pushed "$d" "$ref") 2>/dev/null || up_to_date=0
-		done
-	else
-		up_to_date=0
-	fi
-	if [ "$up_to_date" = 1 ]; then
-		done_step "${TOOLCHAIN_TAGS[*]} up to date ($d)"
-		return
-	fi
-	rm -f "$stamp"
-	: >"$LOG_DIR/golang-image.log"
-	local ctx=$WORK_DIR/golang-image arch
-	rm -rf "$ctx"
-	mkdir -p "$ctx"
-	for arch in amd64 arm64; do
-		make_rootfs "$arch" "$ctx/rootfs-$arch" >>"$LOG_DIR/golang-image.log" 2>&1
-	done
-	cat >"$ctx/Dockerfile" <<EOF
+# golang_dockerfile DIR: the Dockerfile of a golang stand-in made of
+# DIR/rootfs-<arch>, with the official image's environment.
+golang_dockerfile() {
+	cat >"$1/Dockerfile" <<EOF
 FROM scratch
 ARG TARGETARCH
 COPY rootfs-\${TARGETARCH}/ /
-ENV PATH=/usr/local/go/bin:/go/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \\
+ENV PATH=/go/bin:/usr/local/go/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \\
     GOPATH=/go \\
     GOTOOLCHAIN=local \\
     GOLANG_VERSION=$GO_XYZ
 WORKDIR /go
 EOF
-	local names
-	names=$(
-		IFS=,
-		echo "${TOOLCHAIN_TAGS[*]}"
-	)
-	"$BUILDCTL" --addr "$BUILDKIT_ADDR" build --progress plain \
-		--frontend dockerfile.v0 --local context="$ctx" --local dockerfile="$ctx" \
-		--opt platform=linux/amd64,linux/arm64 \
-		--output "type=image,\"name=$names\",push=true,registry.insecure=true" \
-		--metadata-file "$ctx/metadata.json" >>"$LOG_DIR/golang-image.log" 2>&1 ||
-		die "building the golang image failed"
-	d=$(metadata_digest "$ctx/metadata.json")
-	[ -n "$d" ] || die "no image digest in $ctx/metadata.json"
-	check_pushed "$d" "${TOOLCHAIN_TAGS[@]}"
-	printf '%s\n%s\n' "$want" "$d" >"$stamp"
+}
+
+toolchain_image() {
+	step "golang image" "$LOG_DIR/golang-image.log"
+	local stamp=$STACK_DIR/golang-image.stamp want arch ctx=$WORK_DIR/golang-image
+	want="recipe=$TOOLCHAIN_RECIPE go=$GO_VERSION_FULL tags=${TOOLCHAIN_TAGS[*]}"
+	if image_up_to_date "$stamp" "$want" "${TOOLCHAIN_TAGS[@]}"; then
+		done_step "${TOOLCHAIN_TAGS[*]} up to date ($STAMP_DIGEST)"
+		return
+	fi
+	rm -f "$stamp"
+	: >"$LOG_DIR/golang-image.log"
 	rm -rf "$ctx"
-	done_step "pushed ${TOOLCHAIN_TAGS[*]} (linux/amd64,linux/arm64) $d"
+	mkdir -p "$ctx"
+	for arch in amd64 arm64; do
+		make_rootfs "$arch" "$ctx/rootfs-$arch" >>"$LOG_DIR/golang-image.log" 2>&1
+	done
+	golang_dockerfile "$ctx"
+	publish_image "$ctx" "$LOG_DIR/golang-image.log" "${TOOLCHAIN_TAGS[@]}"
+	printf '%s\n%s\n' "$want" "$PUBLISHED_DIGEST" >"$stamp"
+	rm -rf "$ctx"
+	done_step "pushed ${TOOLCHAIN_TAGS[*]} (linux/amd64,linux/arm64) $PUBLISHED_DIGEST"
 }
 
 # ---- Debian Go toolchain image (cgo) ----------------------------------------
@@ -177,56 +195,25 @@ make_debian_rootfs() {
 
 debian_toolchain_image() {
 	step "golang bookworm" "$LOG_DIR/golang-debian-image.log"
-	local stamp=$STACK_DIR/golang-debian-image.stamp want d ref up_to_date=1
+	local stamp=$STACK_DIR/golang-debian-image.stamp want ctx=$WORK_DIR/golang-debian-image
 	want="recipe=$TOOLCHAIN_RECIPE go=$GO_VERSION_FULL suite=$DEBIAN_SUITE packages=${DEBIAN_TOOLCHAIN_PACKAGES[*]} tags=${DEBIAN_TOOLCHAIN_TAGS[*]}"
-	if [ -f "$stamp" ] && [ "$(sed -n 1p "$stamp")" = "$want" ]; then
-		d=$(sed -n 2p "$stamp")
-		for ref in "${DEBIAN_TOOLCHAIN_TAGS[@]}"; do
-			(check_pushed "$d" "$ref") 2>/dev/null || up_to_date=0
-		done
-	else
-		up_to_date=0
-	fi
-	if [ "$up_to_date" = 1 ]; then
-		done_step "${DEBIAN_TOOLCHAIN_TAGS[*]} up to date ($d)"
+	if image_up_to_date "$stamp" "$want" "${DEBIAN_TOOLCHAIN_TAGS[@]}"; then
+		done_step "${DEBIAN_TOOLCHAIN_TAGS[*]} up to date ($STAMP_DIGEST)"
 		return
 	fi
 	rm -f "$stamp"
 	: >"$LOG_DIR/golang-debian-image.log"
-	local ctx=$WORK_DIR/golang-debian-image
 	rm -rf "$ctx"
 	mkdir -p "$ctx"
 	{
 		make_debian_rootfs "$ctx/rootfs-amd64"
 		make_rootfs arm64 "$ctx/rootfs-arm64"
 	} >>"$LOG_DIR/golang-debian-image.log" 2>&1 || die "making the root file systems of the golang bookworm image failed"
-	cat >"$ctx/Dockerfile" <<EOF
-FROM scratch
-ARG TARGETARCH
-COPY rootfs-\${TARGETARCH}/ /
-ENV PATH=/go/bin:/usr/local/go/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \\
-    GOPATH=/go \\
-    GOTOOLCHAIN=local \\
-    GOLANG_VERSION=$GO_XYZ
-WORKDIR /go
-EOF
-	local names
-	names=$(
-		IFS=,
-		echo "${DEBIAN_TOOLCHAIN_TAGS[*]}"
-	)
-	"$BUILDCTL" --addr "$BUILDKIT_ADDR" build --progress plain \
-		--frontend dockerfile.v0 --local context="$ctx" --local dockerfile="$ctx" \
-		--opt platform=linux/amd64,linux/arm64 \
-		--output "type=image,\"name=$names\",push=true,registry.insecure=true" \
-		--metadata-file "$ctx/metadata.json" >>"$LOG_DIR/golang-debian-image.log" 2>&1 ||
-		die "building the golang bookworm image failed"
-	d=$(metadata_digest "$ctx/metadata.json")
-	[ -n "$d" ] || die "no image digest in $ctx/metadata.json"
-	check_pushed "$d" "${DEBIAN_TOOLCHAIN_TAGS[@]}"
-	printf '%s\n%s\n' "$want" "$d" >"$stamp"
+	golang_dockerfile "$ctx"
+	publish_image "$ctx" "$LOG_DIR/golang-debian-image.log" "${DEBIAN_TOOLCHAIN_TAGS[@]}"
+	printf '%s\n%s\n' "$want" "$PUBLISHED_DIGEST" >"$stamp"
 	rm -rf "$ctx"
-	done_step "pushed ${DEBIAN_TOOLCHAIN_TAGS[*]} (linux/amd64 Debian, linux/arm64 busybox) $d"
+	done_step "pushed ${DEBIAN_TOOLCHAIN_TAGS[*]} (linux/amd64 Debian, linux/arm64 busybox) $PUBLISHED_DIGEST"
 }
 
 # ---- busybox image ----------------------------------------------------------
@@ -235,7 +222,7 @@ EOF
 # binaries: /bin/busybox and its applets as hard links, like the official image.
 busybox_image() {
 	step "busybox image" "$LOG_DIR/busybox-image.log"
-	local ref=$REGISTRY/library/busybox:$BUSYBOX_TAG arch ctx=$WORK_DIR/busybox-image applet d
+	local ref=$REGISTRY/library/busybox:$BUSYBOX_TAG arch ctx=$WORK_DIR/busybox-image applet
 	if [ -n "$(registry_digest library/busybox "$BUSYBOX_TAG")" ]; then
 		done_step "$ref present"
 		return
@@ -251,16 +238,9 @@ busybox_image() {
 	done
 	# shellcheck disable=SC2016 # ${TARGETARCH} is the Dockerfile's
 	printf 'FROM scratch\nARG TARGETARCH\nCOPY rootfs-${TARGETARCH}/ /\nCMD ["sh"]\n' >"$ctx/Dockerfile"
-	"$BUILDCTL" --addr "$BUILDKIT_ADDR" build --progress plain \
-		--frontend dockerfile.v0 --local context="$ctx" --local dockerfile="$ctx" \
-		--opt platform=linux/amd64,linux/arm64 \
-		--output "type=image,name=$ref,push=true,registry.insecure=true" \
-		--metadata-file "$ctx/metadata.json" >>"$LOG_DIR/busybox-image.log" 2>&1 ||
-		die "building the busybox image failed"
-	d=$(metadata_digest "$ctx/metadata.json")
-	check_pushed "$d" "$ref"
+	publish_image "$ctx" "$LOG_DIR/busybox-image.log" "$ref"
 	rm -rf "$ctx"
-	done_step "pushed $ref (linux/amd64,linux/arm64) $d"
+	done_step "pushed $ref (linux/amd64,linux/arm64) $PUBLISHED_DIGEST"
 }
 
 # ---- frontend image ---------------------------------------------------------
