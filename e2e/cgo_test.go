@@ -37,6 +37,27 @@ func copyExample(t *testing.T, name string) string {
 	return dir
 }
 
+// buildBoth builds the go-app.yaml of dir for bothPlatforms into an OCI
+// layout and returns the progress and the images, one per platform.
+func buildBoth(t *testing.T, dir string) (string, []*ocirun.Image) {
+	t.Helper()
+	out := tmpDir(t, "oci-"+filepath.Base(dir)+"-")
+	ctx, cancel := ctxFor(t, 30*time.Minute)
+	defer cancel()
+	start := time.Now()
+	progress, err := env.Buildx(ctx, stack.Build{Context: dir, Platforms: bothPlatforms, Output: stack.OCIOutput(out)})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, stack.Tail(progress, 150))
+	}
+	t.Logf("build (amd64+arm64): %s", time.Since(start).Round(100*time.Millisecond))
+	imgs, err := openImages(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkPlatforms(t, imgs, bothPlatforms)
+	return progress, imgs
+}
+
 // TestCgoSQLite builds examples/sqlite (mattn/go-sqlite3 against Debian's
 // libsqlite3-dev) for linux/amd64 and linux/arm64 on the build platform,
 // with the cross gcc and the arm64 packages installed by apt, and runs
@@ -46,15 +67,7 @@ func copyExample(t *testing.T, name string) string {
 func TestCgoSQLite(t *testing.T) {
 	needStack(t)
 	dir := copyExample(t, "sqlite")
-	out := tmpDir(t, "oci-sqlite-")
-	ctx, cancel := ctxFor(t, 30*time.Minute)
-	defer cancel()
-	start := time.Now()
-	progress, err := env.Buildx(ctx, stack.Build{Context: dir, Platforms: bothPlatforms, Output: stack.OCIOutput(out)})
-	if err != nil {
-		t.Fatalf("%v\n%s", err, stack.Tail(progress, 150))
-	}
-	t.Logf("build (amd64+arm64): %s", time.Since(start).Round(100*time.Millisecond))
+	progress, imgs := buildBoth(t, dir)
 	steps := stack.ParseProgress(progress)
 	for _, name := range []string{
 		"[linux/amd64] apt-get install gcc g++ libc6-dev libsqlite3-dev (cgo)",
@@ -65,11 +78,6 @@ func TestCgoSQLite(t *testing.T) {
 			t.Errorf("no step %q; steps:\n%s", name, strings.Join(stack.Names(steps), "\n"))
 		}
 	}
-	imgs, err := openImages(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	checkPlatforms(t, imgs, bothPlatforms)
 	for _, img := range imgs {
 		arch := img.Platform.Architecture
 		t.Run(arch, func(t *testing.T) {
@@ -113,6 +121,8 @@ func TestCgoSQLite(t *testing.T) {
 		if err := os.WriteFile(main, []byte(edited), 0o644); err != nil {
 			t.Fatal(err)
 		}
+		ctx, cancel := ctxFor(t, 15*time.Minute)
+		defer cancel()
 		start := time.Now()
 		progress, err := env.Buildx(ctx, stack.Build{Context: dir, Platforms: []string{"linux/arm64"}})
 		if err != nil {
@@ -227,20 +237,7 @@ func TestCgoDynamic(t *testing.T) {
 	dir := copyExample(t, "sqlite")
 	spec := "# syntax=goappfrontend/go-app:1\nmain: .\nbuild:\n  cgo: true\n  cgo_link: dynamic\n  cgo_packages: [libsqlite3-dev]\n  tags: [libsqlite3]\nruntime:\n  base: " + base + "\n"
 	writeTree(t, dir, map[string]string{"go-app.yaml": spec})
-	out := tmpDir(t, "oci-sqlite-dynamic-")
-	ctx, cancel := ctxFor(t, 30*time.Minute)
-	defer cancel()
-	start = time.Now()
-	progress, err := env.Buildx(ctx, stack.Build{Context: dir, Platforms: bothPlatforms, Output: stack.OCIOutput(out)})
-	if err != nil {
-		t.Fatalf("%v\n%s", err, stack.Tail(progress, 150))
-	}
-	t.Logf("build (amd64+arm64): %s", time.Since(start).Round(100*time.Millisecond))
-	imgs, err := openImages(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	checkPlatforms(t, imgs, bothPlatforms)
+	_, imgs := buildBoth(t, dir)
 	triplets := map[string]string{"amd64": "x86_64-linux-gnu", "arm64": "aarch64-linux-gnu"}
 	for _, img := range imgs {
 		arch := img.Platform.Architecture
@@ -290,20 +287,7 @@ func TestCgoDynamic(t *testing.T) {
 // database, writes and reads back.
 func TestCgoRocksDB(t *testing.T) {
 	needStack(t)
-	out := tmpDir(t, "oci-rocksdb-")
-	ctx, cancel := ctxFor(t, 30*time.Minute)
-	defer cancel()
-	start := time.Now()
-	progress, err := env.Buildx(ctx, stack.Build{Context: exampleDir("rocksdb"), Platforms: bothPlatforms, Output: stack.OCIOutput(out)})
-	if err != nil {
-		t.Fatalf("%v\n%s", err, stack.Tail(progress, 150))
-	}
-	t.Logf("build (amd64+arm64): %s", time.Since(start).Round(100*time.Millisecond))
-	imgs, err := openImages(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	checkPlatforms(t, imgs, bothPlatforms)
+	_, imgs := buildBoth(t, exampleDir("rocksdb"))
 	for _, img := range imgs {
 		arch := img.Platform.Architecture
 		t.Run(arch, func(t *testing.T) {

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"io/fs"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -54,7 +53,7 @@ func TestEphemeralRunner(t *testing.T) {
 	t.Logf("local cache export: %.1f MB", float64(treeSize(t, localCache))/1e6)
 	// The toolchain the example's go.mod selects, golang:1.26, as the stack
 	// mirrors it.
-	toolchainLayers := imageLayers(t, env.Registry, "library/golang", "1.26", "amd64")
+	toolchainLayers := imageLayers(t, env.Registry+"/library/golang", "1.26", "amd64")
 
 	// The commit under test: one line of the main package changes.
 	appendFile(t, filepath.Join(dir, "cmd/server/main.go"), "\nvar ephemeralChange = \""+nonce()+"\"\n\nfunc init() { _ = ephemeralChange }\n")
@@ -155,27 +154,19 @@ func treeSize(t *testing.T, dir string) int64 {
 }
 
 // imageLayers returns the layer digests of the image repo:tag for arch in
-// the registry at host (plain HTTP, as the local stack's registry).
-func imageLayers(t *testing.T, host, repo, tag, arch string) []string {
+// the local registry.
+func imageLayers(t *testing.T, repo, tag, arch string) []string {
 	t.Helper()
+	ctx, cancel := ctxFor(t, time.Minute)
+	defer cancel()
 	get := func(ref string, into any) {
 		t.Helper()
-		req, err := http.NewRequest(http.MethodGet, "http://"+host+"/v2/"+repo+"/manifests/"+ref, nil)
+		b, _, err := registryGet(ctx, repo, "manifests", ref)
 		if err != nil {
 			t.Fatal(err)
 		}
-		req.Header.Set("Accept", ocispecs.MediaTypeImageIndex+", "+ocispecs.MediaTypeImageManifest+
-			", application/vnd.docker.distribution.manifest.list.v2+json, application/vnd.docker.distribution.manifest.v2+json")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			t.Fatalf("GET %s: %s", req.URL, resp.Status)
-		}
-		if err := json.NewDecoder(resp.Body).Decode(into); err != nil {
-			t.Fatalf("GET %s: %v", req.URL, err)
+		if err := json.Unmarshal(b, into); err != nil {
+			t.Fatalf("manifest %s of %s: %v", ref, repo, err)
 		}
 	}
 	var idx ocispecs.Index
@@ -192,7 +183,7 @@ func imageLayers(t *testing.T, host, repo, tag, arch string) []string {
 		}
 	}
 	if len(layers) == 0 {
-		t.Fatalf("%s/%s:%s has no layers for %s", host, repo, tag, arch)
+		t.Fatalf("%s:%s has no layers for %s", repo, tag, arch)
 	}
 	return layers
 }
