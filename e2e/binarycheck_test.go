@@ -112,7 +112,7 @@ func TestWrongBinaryFailsTheBuild(t *testing.T) {
 			name:    "compile error",
 			spec:    "# syntax=goappfrontend/go-app:1\nmain: .\n",
 			files:   map[string]string{"main.go": "package main\n\nfunc main() { nope() }\n"},
-			want:    []string{` gobuild -- go build -v `, "did not complete successfully", "undefined: nope"},
+			want:    []string{`process "go build -v `, "did not complete successfully", "undefined: nope"},
 			notWant: []string{"binary /usr/local/bin/app"},
 			lines:   []int{2},
 		},

@@ -109,8 +109,8 @@ func TestCache(t *testing.T) {
 		}
 	}
 	// The imports are the same: the new dependency layer takes every
-	// package from this builder's GOCACHE mount, which go build seeded from
-	// the first dependency layer.
+	// package from this builder's GOCACHE mount, where the first dependency
+	// step put what it compiled.
 	deps := oneStep(steps, "[linux/amd64] go build dependencies")
 	if logs := strings.Join(deps.Lines, "\n"); !strings.Contains(logs, "go-app: 0 packages compiled, ") {
 		t.Errorf("the dependency step compiled again what the builder compiled before:\n%s", logs)

@@ -94,19 +94,19 @@ func TestEphemeralRunner(t *testing.T) {
 					t.Errorf("%s is cached: the change did not reach it", build)
 				}
 				logs := p.logs[build]
-				// The module layer is GOMODCACHE itself, nothing copied;
-				// the GOCACHE mount is seeded from the dependency layer.
-				if !strings.Contains(logs, "go-app: GOCACHE: ") || !strings.Contains(logs, "restored from the cache layer") {
-					t.Errorf("%s restored nothing from the dependency layer:\n%s", build, logs)
-				}
-				if strings.Contains(logs, "go-app: GOMODCACHE: ") {
-					t.Errorf("%s copied the module layer into its cache mount:\n%s", build, logs)
+				// The module layer is GOMODCACHE itself and GOCACHE a
+				// cache mount based on the dependency layer: the go command
+				// runs alone, nothing is copied (the frontend binary would
+				// say what it restored).
+				if strings.Contains(logs, "go-app: ") {
+					t.Errorf("%s copied a layer into its cache mounts:\n%s", build, logs)
 				}
 				// go build -v names each package it compiles: the main
-				// package only, no dependency.
+				// package only, no dependency, so GOCACHE held the
+				// dependency layer.
 				var compiled []string
 				for _, l := range strings.Split(logs, "\n") {
-					if l = strings.TrimSpace(l); l != "" && !strings.HasPrefix(l, "go-app: ") {
+					if l = strings.TrimSpace(l); l != "" {
 						compiled = append(compiled, l)
 					}
 				}

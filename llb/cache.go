@@ -21,17 +21,19 @@ import (
 //     compiles the packages the main module imports from elsewhere
 //     (Options.Dependencies) into an empty build cache with the network off
 //     (with Go 1.24 and later through GOCACHEPROG, which copies what the
-//     builder's GOCACHE mount holds already instead of compiling it), keyed
-//     on the module layer, that list, the platform's Go environment and the
-//     flags that change compilation (-trimpath, -tags, build.flags), never
-//     on the source or the ldflags;
+//     builder's GOCACHE mount holds already instead of compiling it, and
+//     puts what it compiles there too), keyed on the module layer, that
+//     list, the platform's Go environment and the flags that change
+//     compilation (-trimpath, -tags, build.flags), never on the source or
+//     the ldflags;
 //   - every go build step mounts the module layer as its GOMODCACHE (a
-//     writable view whose writes are dropped: nothing is copied) and the
-//     dependency layer read-only, and before the go command runs, the
-//     frontend binary's `gobuild` copies what the GOCACHE cache mount lacks
-//     from the dependency layer into it (one stat once it is seeded). When
-//     private modules are kept out of the module layer, GOMODCACHE is the
-//     cache mount instead, seeded from the module layer the same way.
+//     writable view whose writes are dropped: nothing is copied), and as
+//     its GOCACHE a cache mount based on the dependency layer: a writable
+//     view of that layer the first time, kept by the builder under the
+//     mount id and the layer, so nothing is copied either. When private
+//     modules are kept out of the module layer, GOMODCACHE is the cache
+//     mount instead, which the frontend binary's `gobuild` seeds from the
+//     module layer (one stat once it is seeded).
 //
 // The main module's own packages are compiled in the cache mount only, and
 // the go build step's output is the binary alone.
@@ -80,9 +82,10 @@ func (b *builder) dependencies(target ocispecs.Platform, goEnv []string, profile
 	opts := []llb.RunOption{
 		llb.AddMount(srcDir, modFiles(b.opt.Context, b.opt.Spec, b.opt.BuildPlatform), llb.Readonly),
 		llb.AddMount(goModCache, *b.modules, llb.ForceNoOutput, llb.ContentCache(llb.MountContentCacheOff)),
-		// Read through (GOCACHEPROG), never written: what this builder
-		// compiled before is copied into the layer instead of compiled.
-		llb.AddMount(goCache, llb.Scratch(), llb.AsPersistentCacheDir(b.cacheID("gocache"), llb.CacheMountShared), llb.Readonly),
+		// Read and written through (GOCACHEPROG): what this builder
+		// compiled before is copied into the layer instead of compiled, and
+		// what is compiled goes into the mount too, for the next go.mod.
+		llb.AddMount(goCache, llb.Scratch(), llb.AsPersistentCacheDir(b.cacheID("gocache"), llb.CacheMountShared)),
 		b.frontendMount(),
 	}
 	if profile != "" {
@@ -106,10 +109,14 @@ func (b *builder) dependencies(target ocispecs.Platform, goEnv []string, profile
 // layer is mounted at GOMODCACHE itself (a writable view whose writes are
 // dropped; go build writes nothing there when every module is in it),
 // unless private modules are kept out of it: then GOMODCACHE is the cache
-// mount, where a go build may fetch them, seeded from the layer. GOCACHE is
-// the cache mount, seeded from the dependency layer (deps). Without a
-// module layer (a vendored module) the go command runs alone, on the cache
-// mounts.
+// mount, where a go build may fetch them, seeded from the layer by the
+// frontend binary's `gobuild`. GOCACHE is a cache mount whose base is the
+// dependency layer (deps): BuildKit keys such a mount on its id and the
+// base, and makes it a writable view of the base the first time, so a new
+// builder copies nothing and a long-lived one keeps what it compiles there
+// (the main module's packages) until the dependency layer changes. Without
+// a module layer (a vendored module) the go command runs alone, on the
+// cache mounts.
 func (b *builder) goBuild(name string, args, env []string, deps *llb.State, opts ...llb.RunOption) llb.ExecState {
 	creds, env := b.runEnv(env)
 	opts = append(creds, opts...)
@@ -117,19 +124,16 @@ func (b *builder) goBuild(name string, args, env []string, deps *llb.State, opts
 		return b.exec(b.goRoot, name, args, env, opts...)
 	}
 	off := llb.ContentCache(llb.MountContentCacheOff)
-	wrap := []string{b.frontendBin, "gobuild"}
-	mounts := []llb.RunOption{b.buildCacheMount(), b.frontendMount()}
+	mounts := []llb.RunOption{b.buildCacheMount()}
+	if deps != nil {
+		mounts[0] = llb.AddMount(goCache, *deps, llb.AsPersistentCacheDir(b.cacheID("gocache"), llb.CacheMountShared))
+	}
 	if b.privateOutOfLayer() {
-		mounts = append(mounts, b.modCacheMount(), llb.AddMount(modLayerDir, *b.modules, llb.Readonly, off))
-		wrap = append(wrap, "-modules", modLayerDir)
+		mounts = append(mounts, b.modCacheMount(), llb.AddMount(modLayerDir, *b.modules, llb.Readonly, off), b.frontendMount())
+		args = append([]string{b.frontendBin, "gobuild", "-modules", modLayerDir, "--"}, args...)
 	} else {
 		mounts = append(mounts, llb.AddMount(goModCache, *b.modules, llb.ForceNoOutput, off))
 	}
-	if deps != nil {
-		mounts = append(mounts, llb.AddMount(buildLayerDir, *deps, llb.Readonly, off))
-		wrap = append(wrap, "-cache", buildLayerDir)
-	}
-	args = append(append(wrap, "--"), args...)
 	return b.execNoCaches(b.goRoot, name, args, env, append(mounts, opts...)...)
 }
 

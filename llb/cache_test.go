@@ -35,9 +35,9 @@ func TestDependencyLayer(t *testing.T) {
 	}
 	// Keyed on go.mod/go.sum and the module layer, never on the source,
 	// with no credentials (its output is exported) and the builder's
-	// GOCACHE mount read-only, read through by the cache program.
-	if m := mountAt(e, "/root/.cache/go-build"); m == nil || m.MountType != pb.MountType_CACHE || !m.Readonly || m.CacheOpt.ID != "ns/go-app-gocache" {
-		t.Errorf("GOCACHE mount of the dependency step = %v, want the gocache mount read-only", m)
+	// GOCACHE mount, read and written through by the cache program.
+	if m := mountAt(e, "/root/.cache/go-build"); m == nil || m.MountType != pb.MountType_CACHE || m.Readonly || m.Input != -1 || m.CacheOpt.ID != "ns/go-app-gocache" {
+		t.Errorf("GOCACHE mount of the dependency step = %v, want the gocache mount, writable", m)
 	}
 	for _, m := range e.Mounts {
 		if m.MountType == pb.MountType_CACHE && m.Dest != "/root/.cache/go-build" || m.MountType == pb.MountType_SECRET || m.MountType == pb.MountType_SSH {
@@ -58,34 +58,42 @@ func TestDependencyLayer(t *testing.T) {
 	}
 
 	// go build mounts the module layer as GOMODCACHE, its writes dropped,
-	// and the dependency layer read-only, which gobuild seeds GOCACHE from.
+	// and as GOCACHE the gocache mount based on the dependency layer: the
+	// go command alone runs, nothing is copied.
 	_, build := g.named(t, "[linux/arm64] go build ./cmd/server")
 	be := build.GetExec()
-	if !slices.Equal(be.Meta.Args[:5], []string{testFrontendBin, "gobuild", "-cache", "/go-app-cache/build", "--"}) {
+	if !slices.Equal(be.Meta.Args[:3], []string{"go", "build", "-v"}) {
 		t.Errorf("go build args = %q", be.Meta.Args)
 	}
-	if m := mountAt(be, "/go-app-cache/build"); m == nil || !m.Readonly || g.names[digest.Digest(build.Inputs[m.Input].Digest)] != g.names[depsDgst] {
-		t.Errorf("go build's dependency layer = %v, want %q read-only", m, g.names[depsDgst])
+	gocacheOnDeps := func(be *pb.ExecOp, build *pb.Op) {
+		t.Helper()
+		m := mountAt(be, "/root/.cache/go-build")
+		if m == nil || m.MountType != pb.MountType_CACHE || m.CacheOpt.ID != "ns/go-app-gocache" || m.CacheOpt.Sharing != pb.CacheSharingOpt_SHARED ||
+			m.Readonly || m.Input < 0 || digest.Digest(build.Inputs[m.Input].Digest) != depsDgst {
+			t.Errorf("go build's GOCACHE = %v, want the shared gocache mount based on %q", m, g.names[depsDgst])
+		}
 	}
+	gocacheOnDeps(be, build)
 	if m := mountAt(be, "/go/pkg/mod"); m == nil || m.Readonly || m.Output != int64(pb.SkipOutput) || g.names[digest.Digest(build.Inputs[m.Input].Digest)] != "go mod download" {
 		t.Errorf("go build's GOMODCACHE = %v, want the module layer, writable, no output", m)
 	}
-	if m := mountAt(be, "/root/.cache/go-build"); m == nil || m.MountType != pb.MountType_CACHE || m.CacheOpt.ID != "ns/go-app-gocache" {
-		t.Errorf("go build's GOCACHE = %v, want the gocache mount", m)
-	}
-	if m := mountAt(be, "/go-app-cache/mod"); m != nil {
-		t.Errorf("go build mounts the module layer twice: %v", m)
+	for _, dir := range []string{"/go-app-cache/mod", "/go-app-cache/build", "/go-app"} {
+		if m := mountAt(be, dir); m != nil {
+			t.Errorf("go build mounts %s: %v", dir, m)
+		}
 	}
 
 	// Private modules kept out of the module layer: go build may fetch
 	// them, so GOMODCACHE is the cache mount, seeded from the layer.
 	opt.Spec.Build.Private = []string{"example.com/p"}
 	_, g = convert(t, opt)
+	depsDgst, _ = g.named(t, "[linux/arm64] go build dependencies (3 imports)")
 	_, build = g.named(t, "[linux/arm64] go build ./cmd/server")
 	be = build.GetExec()
-	if !slices.Equal(be.Meta.Args[:7], []string{testFrontendBin, "gobuild", "-modules", "/go-app-cache/mod", "-cache", "/go-app-cache/build", "--"}) {
+	if !slices.Equal(be.Meta.Args[:5], []string{testFrontendBin, "gobuild", "-modules", "/go-app-cache/mod", "--"}) {
 		t.Errorf("go build args with private modules = %q", be.Meta.Args)
 	}
+	gocacheOnDeps(be, build)
 	if m := mountAt(be, "/go-app-cache/mod"); m == nil || !m.Readonly || g.names[digest.Digest(build.Inputs[m.Input].Digest)] != "go mod download" {
 		t.Errorf("go build's module layer with private modules = %v, want it read-only", m)
 	}
@@ -134,8 +142,11 @@ func TestNoDependencyLayer(t *testing.T) {
 		}
 	}
 	_, build := g.named(t, "[linux/arm64] go build ./cmd/server")
-	if args := build.GetExec().Meta.Args; !slices.Equal(args[:3], []string{testFrontendBin, "gobuild", "--"}) {
+	if args := build.GetExec().Meta.Args; args[0] != "go" {
 		t.Errorf("go build args = %q", args)
+	}
+	if m := mountAt(build.GetExec(), "/root/.cache/go-build"); m == nil || m.MountType != pb.MountType_CACHE || m.Input != -1 {
+		t.Errorf("go build's GOCACHE without a dependency layer = %v, want the plain gocache mount", m)
 	}
 	// Vendored: neither layer, the go command as it is.
 	opt := testOptions(testSpec(), arm64)

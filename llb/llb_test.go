@@ -215,8 +215,7 @@ func TestGoBuildStep(t *testing.T) {
 			if op.Platform.Architecture != "amd64" || op.Platform.OS != "linux" {
 				t.Errorf("go build runs on %v, want the build platform linux/amd64", op.Platform)
 			}
-			wantArgs := []string{testFrontendBin, "gobuild", "--",
-				"go", "build", "-v", "-trimpath", "-tags=netgo,osusergo", "-buildvcs=false",
+			wantArgs := []string{"go", "build", "-v", "-trimpath", "-tags=netgo,osusergo", "-buildvcs=false",
 				"-ldflags=-s -w -X main.version=$(id); touch /x", "-o", "/out/server", "./cmd/server"}
 			if !slices.Equal(e.Meta.Args, wantArgs) {
 				t.Errorf("args = %q\nwant   %q", e.Meta.Args, wantArgs)

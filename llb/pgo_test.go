@@ -42,7 +42,7 @@ func TestPGODependencyLayer(t *testing.T) {
 	// Each go build step mounts the dependency layer of its profile.
 	for bin, want := range map[string]digest.Digest{"./cmd/server": pgoDgst, "./cmd/worker": plainDgst} {
 		_, build := g.named(t, "[linux/arm64] go build "+bin)
-		m := mountAt(build.GetExec(), "/go-app-cache/build")
+		m := mountAt(build.GetExec(), "/root/.cache/go-build")
 		if m == nil || digest.Digest(build.Inputs[m.Input].Digest) != want {
 			t.Errorf("go build %s does not mount the dependency layer %s: %v", bin, g.names[want], m)
 		}

@@ -6,7 +6,7 @@ package main
 //	GOPRIVATE=PATTERNS go-app-frontend modules -out /out [-keep-private]
 //	go-app-frontend deps -out /out [-mount GOCACHE] [-flag -trimpath]... -- PKG...
 //	go-app-frontend cacheprog -mount GOCACHE -out /out   (GOCACHEPROG of deps)
-//	go-app-frontend gobuild [-modules DIR] [-cache DIR] -- go build ...
+//	go-app-frontend gobuild -modules DIR -- go build ...
 //	go-app-frontend toolchain -out /out   (GOROOT without its tests)
 //
 // The frontend runs them from its own image inside the module download, the
@@ -60,7 +60,7 @@ func modules(args []string) error {
 func deps(args []string) error {
 	fs := flag.NewFlagSet("deps", flag.ContinueOnError)
 	out := fs.String("out", "", "the directory that becomes the build cache layer")
-	mount := fs.String("mount", "", "the builder's GOCACHE cache mount, read through (Go 1.24+)")
+	mount := fs.String("mount", "", "the builder's GOCACHE cache mount, read and written through (Go 1.24+)")
 	var flags multiFlag
 	fs.Var(&flags, "flag", "a go build flag (repeatable)")
 	if err := fs.Parse(args); err != nil {
@@ -89,7 +89,7 @@ func deps(args []string) error {
 // deps (see gocache.ServeCacheProg), on stdin and stdout.
 func cacheprog(args []string) error {
 	fs := flag.NewFlagSet("cacheprog", flag.ContinueOnError)
-	mount := fs.String("mount", "", "the builder's GOCACHE, read only")
+	mount := fs.String("mount", "", "the builder's GOCACHE, read and written through")
 	out := fs.String("out", "", "the build cache layer")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -99,35 +99,31 @@ func cacheprog(args []string) error {
 	return err
 }
 
-// gobuild is `go-app-frontend gobuild`: seeds the cache mounts from the
-// layers it is given, then replaces itself with the command after "--".
-// Without -modules the step mounts the module layer at GOMODCACHE itself.
+// gobuild is `go-app-frontend gobuild`: the go build step of a build whose
+// private modules are kept out of the module layer. It seeds the GOMODCACHE
+// cache mount from the module layer, then replaces itself with the command
+// after "--". (Every other go build step mounts the module layer at
+// GOMODCACHE itself.)
 func gobuild(args []string) error {
 	fs := flag.NewFlagSet("gobuild", flag.ContinueOnError)
 	modLayer := fs.String("modules", "", "the module layer (from modules)")
-	cacheLayer := fs.String("cache", "", "the build cache layer (from deps)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	cmd := fs.Args()
-	if len(cmd) == 0 {
-		return fmt.Errorf("usage: go-app-frontend gobuild [-modules DIR] [-cache DIR] -- go build ...")
+	if len(cmd) == 0 || *modLayer == "" {
+		return fmt.Errorf("usage: go-app-frontend gobuild -modules DIR -- go build ...")
 	}
-	seed := func(layer, mount, idFile, seededIn, what string) {
-		if layer == "" || mount == "" {
-			return
-		}
-		st, err := gocache.Seed(layer, mount, idFile, seededIn)
+	if mount := os.Getenv("GOMODCACHE"); mount != "" {
+		st, err := gocache.Seed(*modLayer, mount, gocache.ModulesIDFile, "cache")
 		switch {
 		case err != nil:
-			// The go command fetches or compiles what is missing.
-			fmt.Fprintf(os.Stderr, "go-app: seeding %s from its layer: %v\n", what, err)
+			// The go command fetches what is missing.
+			fmt.Fprintf(os.Stderr, "go-app: seeding GOMODCACHE from its layer: %v\n", err)
 		case st.Files > 0:
-			fmt.Fprintf(os.Stderr, "go-app: %s: %d files (%.1f MB) restored from the cache layer\n", what, st.Files, float64(st.Bytes)/1e6)
+			fmt.Fprintf(os.Stderr, "go-app: GOMODCACHE: %d files (%.1f MB) restored from the cache layer\n", st.Files, float64(st.Bytes)/1e6)
 		}
 	}
-	seed(*modLayer, os.Getenv("GOMODCACHE"), gocache.ModulesIDFile, "cache", "GOMODCACHE")
-	seed(*cacheLayer, os.Getenv("GOCACHE"), gocache.BuildCacheIDFile, "", "GOCACHE")
 	bin, err := exec.LookPath(cmd[0])
 	if err != nil {
 		return err

@@ -41,7 +41,6 @@ type DepsConfig struct {
 // missing and reports the real error at the spec line. It returns how many
 // packages it compiled.
 func CompileDeps(cfg DepsConfig) int {
-	defer func() { _, _ = writeID(cfg.Out, BuildCacheIDFile) }()
 	if len(cfg.Packages) == 0 {
 		return 0
 	}

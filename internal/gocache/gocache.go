@@ -13,13 +13,16 @@
 //   - [CompileDeps], once per target platform: `go build` of the packages the
 //     main module imports from other modules and the standard library, with
 //     GOCACHE a fresh directory (the step's output layer) and no network.
-//   - [Seed], in every `go build` step: copies what the dependency layer
-//     holds and the GOCACHE mount lacks into the mount, then the go command
-//     runs as before. On a long-lived builder a marker file makes this one
-//     stat. The module layer is not copied: the step mounts it as GOMODCACHE
-//     (a go build with every module there writes nothing to it), unless
-//     private modules are kept out of it; then the GOMODCACHE cache mount is
-//     seeded from it the same way.
+//     With Go 1.24 and later its GOCACHEPROG, [ServeCacheProg], takes what
+//     the builder's GOCACHE mount holds instead of compiling it.
+//   - [Seed], in a `go build` step whose private modules are kept out of the
+//     module layer: copies what the module layer holds and the GOMODCACHE
+//     mount lacks into the mount, then the go command runs as before. On a
+//     long-lived builder a marker file makes this one stat.
+//
+// Every other go build step needs no copy: it mounts the module layer as
+// GOMODCACHE (a go build with every module there writes nothing to it) and
+// a cache mount based on the dependency layer as GOCACHE.
 //
 // Nothing here needs a shell or a daemon; the tests run it on the host.
 package gocache
@@ -37,15 +40,13 @@ import (
 	"strings"
 )
 
-// IDFile names, inside a layer, the file that identifies its content. Seed
-// records it in the cache mount it copied the layer into, so that a later
-// build with the same layer copies nothing.
+// ModulesIDFile names, inside a module layer, the file that identifies its
+// content. Seed records it in the cache mount it copied the layer into, so
+// that a later build with the same layer copies nothing. It is under
+// cache/, which is the go command's own namespace, so no module path can
+// clash.
 const (
-	// ModulesIDFile is relative to a GOMODCACHE layer: under cache/, which
-	// is the go command's own namespace, so no module path can clash.
 	ModulesIDFile = "cache/go-app-layer.id"
-	// BuildCacheIDFile is relative to a GOCACHE layer.
-	BuildCacheIDFile = "go-app-layer.id"
 	// seededDir holds, in a cache mount, one empty file per layer id
 	// copied in (relative to the mount; under cache/ for GOMODCACHE).
 	seededDir = "go-app-seeded"
@@ -103,7 +104,7 @@ type SeedStats struct {
 }
 
 // Seed copies into dst (a cache mount) every file of src (a layer written by
-// ExportModules or CompileDeps) that dst lacks, then marks dst as seeded
+// ExportModules) that dst lacks, then marks dst as seeded
 // with src's id, so that the next Seed of the same layer returns at once.
 // Files already in dst are left as they are: both caches name their
 // entries by content or by module version, so a file of the same name has

@@ -294,14 +294,38 @@ func TestLayersRoundTrip(t *testing.T) {
 		t.Errorf("the layer written through the cache program holds %d bytes, the compiled one %d", size2, size1)
 	}
 
-	// A new builder: empty cache mounts, seeded from both layers (the
-	// second dependency layer, to show it is complete).
+	// What the cache program compiles goes into the mount too: a builder
+	// with an empty GOCACHE mount compiles the public package once, and the
+	// next dependency step (the next go.mod) takes it from the mount.
+	mount := filepath.Join(tmp, "gocachemount")
+	for i, want := range []string{"go-app: 1 packages compiled, 0 taken from", "go-app: 0 packages compiled, 1 taken from"} {
+		layer := filepath.Join(tmp, fmt.Sprintf("depslayer-mount-%d", i))
+		for _, d := range []string{layer, mount} {
+			if err := os.MkdirAll(d, 0o755); err != nil {
+				t.Fatal(err)
+			}
+		}
+		out.Reset()
+		prog := strings.Join([]string{self, "cacheprog", "-mount", mount, "-out", layer}, " ")
+		if n := CompileDeps(DepsConfig{Dir: app, Out: layer, Flags: []string{"-trimpath"}, CacheProg: prog,
+			Packages: []string{"example.com/public"}, Stdout: &out, Stderr: &out}); n != 1 {
+			t.Errorf("dependency step %d compiled %d packages, want 1\n%s", i+1, n, out.String())
+		}
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("dependency step %d with the GOCACHE mount: want %q in\n%s", i+1, want, out.String())
+		}
+	}
+
+	// A new builder: an empty GOMODCACHE mount seeded from the module
+	// layer (private modules are kept out of it), and GOCACHE a writable
+	// view of the second dependency layer (a copy here), to show it is
+	// complete.
 	depsLayer = depsLayer2
 	gomod, gocache := filepath.Join(tmp, "newmod"), filepath.Join(tmp, "newcache")
 	if _, err := Seed(modLayer, gomod, ModulesIDFile, "cache"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Seed(depsLayer, gocache, BuildCacheIDFile, ""); err != nil {
+	if err := os.CopyFS(gocache, os.DirFS(depsLayer)); err != nil {
 		t.Fatal(err)
 	}
 	cmd := exec.Command("go", "build", "-v", "-trimpath", "-o", filepath.Join(tmp, "app"), ".")
@@ -351,8 +375,9 @@ func treeState(t *testing.T, root string) map[string]string {
 }
 
 // TestGoBuildOnModuleLayerInPlace is the go build step of a new builder:
-// the module layer is GOMODCACHE itself and the GOCACHE mount is seeded
-// from the dependency layer; go build compiles the main package alone and
+// the module layer is GOMODCACHE itself and the GOCACHE mount is a writable
+// view of the dependency layer (BuildKit's cache mount based on it; a copy
+// here); go build compiles the main package alone and
 // writes nothing to either layer, with the network off.
 func TestGoBuildOnModuleLayerInPlace(t *testing.T) {
 	if _, err := exec.LookPath("go"); err != nil {
@@ -393,7 +418,12 @@ func TestGoBuildOnModuleLayerInPlace(t *testing.T) {
 	}
 	before := treeState(t, tmp)
 
-	if _, err := Seed(depsLayer, mount, BuildCacheIDFile, ""); err != nil {
+	// The GOCACHE mount based on the dependency layer: a writable view of
+	// it (a copy here).
+	if err := os.RemoveAll(mount); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.CopyFS(mount, os.DirFS(depsLayer)); err != nil {
 		t.Fatal(err)
 	}
 	build := func(change string) string {

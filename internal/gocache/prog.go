@@ -39,7 +39,8 @@ type progResponse struct {
 type ProgStats struct {
 	// FromLayer, FromMount: gets answered from out, or copied from mount.
 	FromLayer, FromMount int
-	// Misses are gets answered with a miss; Puts the objects compiled.
+	// Misses are gets answered with a miss; Puts the objects compiled
+	// (written to out, and to mount when there is one).
 	Misses, Puts int
 }
 
@@ -49,12 +50,13 @@ func (s ProgStats) String() string {
 
 // ServeCacheProg is a GOCACHEPROG program for the dependency step: the go
 // command's build cache is out (a fresh directory, the step's output layer,
-// in the go command's own disk layout, so that Seed can copy it into a
-// GOCACHE), read through to mount (the builder's GOCACHE cache mount, in
-// the same layout, never written): what the long-lived builder compiled
-// before is copied into out instead of being compiled again, and what is
-// compiled goes into out. out so ends up with exactly the build cache of
-// the packages built, wherever each entry came from.
+// in the go command's own disk layout, so that a go build can use it as its
+// GOCACHE), read and written through to mount (the builder's GOCACHE cache
+// mount, in the same layout): what the long-lived builder compiled before
+// is copied into out instead of being compiled again, and what is compiled
+// goes into out and into mount, where the dependency step of the next
+// go.mod finds it. out so ends up with exactly the build cache of the
+// packages built, wherever each entry came from.
 func ServeCacheProg(r io.Reader, w io.Writer, mount, out string) (ProgStats, error) {
 	var st ProgStats
 	enc := json.NewEncoder(w)
@@ -96,6 +98,10 @@ func ServeCacheProg(r io.Reader, w io.Writer, mount, out string) (ProgStats, err
 				}
 			}
 			path, err := progPut(out, req.ActionID, req.OutputID, body)
+			if err == nil && mount != "" {
+				// Best effort: the mount only saves a later compile.
+				_, _ = progPut(mount, req.ActionID, req.OutputID, body)
+			}
 			if err != nil {
 				resp.Err = err.Error()
 			} else {
@@ -181,7 +187,8 @@ func progGet(mount, out string, id []byte) (e entry, path, from string, err erro
 	return e, dst, mount, nil
 }
 
-// progPut stores an object in out, in the go command's disk layout.
+// progPut stores an object in out (the layer or the mount), in the go
+// command's disk layout.
 func progPut(out string, id, output, body []byte) (string, error) {
 	if len(id) == 0 || len(output) == 0 {
 		return "", fmt.Errorf("put without an action or output id")
