@@ -91,22 +91,35 @@ func assemble(opt Options, b *builder, target ocispecs.Platform, outs []binaryOu
 	// The first copy into scratch starts the chain; later ones extend it, so
 	// all of them are one file op.
 	var actions *llb.FileAction
-	copyIn := func(from llb.State, src, dst string) {
-		ci := &llb.CopyInfo{CreateDestPath: true, ChownOpt: rootOwner}
+	copies := 0
+	copyIn := func(from llb.State, src, dst string, ci *llb.CopyInfo) {
+		copies++
 		if actions == nil {
 			actions = llb.Copy(from, src, dst, ci)
 			return
 		}
 		actions = actions.Copy(from, src, dst, ci)
 	}
-	for _, o := range outs {
-		copyIn(o.state, "/"+o.name, spec.DefaultBinaryDir+"/"+o.name)
+	collected := func() *llb.CopyInfo { return &llb.CopyInfo{CreateDestPath: true, ChownOpt: rootOwner} }
+	var top llb.State
+	if len(outs) == 1 && len(opt.Spec.Runtime.Files) == 0 {
+		// One binary: one copy makes the layer, dated, the directories it
+		// creates too. (A later copy into a directory would give it the
+		// time of the build, hence the dated copy of the whole tree below.)
+		ci := collected()
+		ci.CreatedTime = &t
+		copyIn(outs[0].state, "/"+outs[0].name, spec.DefaultBinaryDir+"/"+outs[0].name, ci)
+		top = llb.Scratch().File(actions, llb.WithCustomName(plat+" binaries layer"))
+	} else {
+		for _, o := range outs {
+			copyIn(o.state, "/"+o.name, spec.DefaultBinaryDir+"/"+o.name, collected())
+		}
+		for _, f := range opt.Spec.Runtime.Files {
+			copyIn(opt.Context, f.Src, f.Dst, collected())
+		}
+		tree := llb.Scratch().File(actions, llb.WithCustomName(plat+" collect binaries"))
+		top = datedLayer(tree, t, plat+" binaries layer")
 	}
-	for _, f := range opt.Spec.Runtime.Files {
-		copyIn(opt.Context, f.Src, f.Dst)
-	}
-	tree := llb.Scratch().File(actions, llb.WithCustomName(plat+" collect binaries"))
-	top := datedLayer(tree, t, plat+" binaries layer")
 
 	layers := []llb.State{top}
 	name := plat + " image"
