@@ -100,6 +100,15 @@ func TestTrimModuleCache(t *testing.T) {
 	root := t.TempDir()
 	writeFiles(t, root, map[string]string{
 		"example.com/public@v1.0.0/p.go":                    "package public",
+		"example.com/public@v1.0.0/p_test.go":               "package public",
+		"example.com/public@v1.0.0/testdata/golden.txt":     "golden",
+		"example.com/public@v1.0.0/sub/s_test.go":           "package sub",
+		"example.com/public@v1.0.0/sub/testdata/in.txt":     "in",
+		"example.com/public@v1.0.0/sub/README.md":           "docs",
+		"example.com/public@v1.0.0/web/web.go":              "package web\n\nimport \"embed\"\n\n//go:embed testdata *_test.go\nvar files embed.FS\n",
+		"example.com/public@v1.0.0/web/web_test.go":         "package web",
+		"example.com/public@v1.0.0/web/testdata/page.html":  "<p>",
+		"example.com/public@v1.0.0/web/static/testdata/a":   "a",
 		"example.com/private@v1.0.0/secret.go":              "package private",
 		"example.com/private/sub@v1.0.0/s.go":               "package sub",
 		"!upper.example.com/x@v1.0.0/x.go":                  "package x",
@@ -115,6 +124,15 @@ func TestTrimModuleCache(t *testing.T) {
 	}
 	for name, want := range map[string]bool{
 		"example.com/public@v1.0.0/p.go":                    true,
+		"example.com/public@v1.0.0/p_test.go":               false,
+		"example.com/public@v1.0.0/testdata/golden.txt":     false,
+		"example.com/public@v1.0.0/sub/s_test.go":           false,
+		"example.com/public@v1.0.0/sub/testdata/in.txt":     false,
+		"example.com/public@v1.0.0/sub/README.md":           true,
+		"example.com/public@v1.0.0/web/web.go":              true,
+		"example.com/public@v1.0.0/web/web_test.go":         true,
+		"example.com/public@v1.0.0/web/testdata/page.html":  true,
+		"example.com/public@v1.0.0/web/static/testdata/a":   true,
 		"cache/download/example.com/public/@v/v1.0.0.mod":   true,
 		"cache/download/example.com/public/@v/v1.0.0.zip":   false,
 		"cache/download/example.com/public/@v/v1.0.0.lock":  false,

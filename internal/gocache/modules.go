@@ -1,6 +1,7 @@
 package gocache
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"io/fs"
@@ -41,7 +42,8 @@ type ModulesConfig struct {
 //     shared mount holds;
 //  3. from cfg.Out it removes the module zips (the go command builds from
 //     the extracted trees and verifies go.sum against the .ziphash files),
-//     the lock files, and the private modules unless cfg.KeepPrivate.
+//     the lock files, the modules' tests (see pruneTests), and the private
+//     modules unless cfg.KeepPrivate.
 //
 // Then it writes the layer's id (see Seed).
 func ExportModules(cfg ModulesConfig) error {
@@ -79,9 +81,9 @@ func ExportModules(cfg ModulesConfig) error {
 }
 
 // trimModuleCache removes from a module cache what a build does not read:
-// zips, locks, and (unless keepPrivate) every file of the modules matched by
-// the private patterns, their extracted trees and their cache/download
-// entries alike.
+// zips, locks, the modules' tests (pruneTests), and (unless keepPrivate)
+// every file of the modules matched by the private patterns, their
+// extracted trees and their cache/download entries alike.
 func trimModuleCache(root string, private []string, keepPrivate bool) error {
 	isPrivate := func(escaped string) bool {
 		if keepPrivate || len(private) == 0 {
@@ -118,11 +120,59 @@ func trimModuleCache(root string, private []string, keepPrivate bool) error {
 				if isPrivate(mod) {
 					return removeAllSkip(p)
 				}
-				return fs.SkipDir // a module's tree: keep it whole
+				if err := pruneTests(p); err != nil {
+					return err
+				}
+				return fs.SkipDir // a module's tree: the rest as it is
 			}
 			return nil
 		}
 		if strings.HasSuffix(p, ".zip") || strings.HasSuffix(p, ".lock") {
+			return os.Remove(p)
+		}
+		return nil
+	})
+}
+
+// pruneTests removes from a module's extracted tree its _test.go files and
+// testdata directories, which go build never reads: about a third of the
+// files of a typical build list, each of which a new builder would unpack.
+// A directory whose package embeds files (a //go:embed line in a non-test
+// .go file) keeps everything under it, since a pattern may name them.
+func pruneTests(tree string) error {
+	embeds := map[string]bool{}
+	err := filepath.WalkDir(tree, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".go") || strings.HasSuffix(p, "_test.go") {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		if bytes.Contains(b, []byte("//go:embed")) {
+			embeds[filepath.Dir(p)] = true
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	embedded := func(p string) bool {
+		for d := p; len(d) >= len(tree); d = filepath.Dir(d) {
+			if embeds[d] {
+				return true
+			}
+		}
+		return false
+	}
+	return filepath.WalkDir(tree, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		switch {
+		case d.IsDir() && d.Name() == "testdata" && !embedded(filepath.Dir(p)):
+			return removeAllSkip(p)
+		case !d.IsDir() && strings.HasSuffix(p, "_test.go") && !embedded(filepath.Dir(p)):
 			return os.Remove(p)
 		}
 		return nil
