@@ -134,11 +134,13 @@ func trimModuleCache(root string, private []string, keepPrivate bool) error {
 	})
 }
 
-// pruneTests removes from a module's extracted tree its _test.go files and
-// testdata directories, which go build never reads: about a third of the
-// files of a typical build list, each of which a new builder would unpack.
-// A directory whose package embeds files (a //go:embed line in a non-test
-// .go file) keeps everything under it, since a pattern may name them.
+// pruneTests removes from a module's extracted tree its _test.go files,
+// testdata directories and the sources of other systems than Linux
+// (otherOSSource), which go build never reads for go-app's targets: over a
+// third of the files of a typical build list, each of which a new builder
+// would unpack. A directory whose package embeds files (a //go:embed line
+// in a non-test .go file) keeps everything under it, since a pattern may
+// name them.
 func pruneTests(tree string) error {
 	embeds := map[string]bool{}
 	err := filepath.WalkDir(tree, func(p string, d fs.DirEntry, err error) error {
@@ -172,7 +174,7 @@ func pruneTests(tree string) error {
 		switch {
 		case d.IsDir() && d.Name() == "testdata" && !embedded(filepath.Dir(p)):
 			return removeAllSkip(p)
-		case !d.IsDir() && strings.HasSuffix(p, "_test.go") && !embedded(filepath.Dir(p)):
+		case !d.IsDir() && (strings.HasSuffix(p, "_test.go") || otherOSSource(d.Name())) && !embedded(filepath.Dir(p)):
 			return os.Remove(p)
 		}
 		return nil

@@ -19,7 +19,9 @@ import (
 // Go's own installation is its tests: GOROOT/test, every _test.go and
 // testdata directory of GOROOT/src, and the sources of the go command's own
 // tools (GOROOT/src/cmd, whose binaries are in GOROOT/pkg/tool). A go build
-// without cgo reads none of that. ExportToolchain copies the rest into a
+// without cgo reads none of that, nor the sources of other systems than
+// Linux (otherOSSource), nor the tools that go build never runs (vet, fix,
+// gofmt). ExportToolchain copies the rest into a
 // layer on which those steps run instead: the cache import then unpacks it
 // and never the toolchain image.
 
@@ -32,7 +34,7 @@ type ToolchainStats struct {
 }
 
 func (s ToolchainStats) String() string {
-	return fmt.Sprintf("toolchain layer: %s, %d files (%.1f MB); left out: tests, testdata, docs and cmd sources, %d files (%.1f MB)",
+	return fmt.Sprintf("toolchain layer: %s, %d files (%.1f MB); left out: tests, testdata, docs, cmd sources, other systems' sources, vet, fix and gofmt, %d files (%.1f MB)",
 		s.GOROOT, s.Files, float64(s.Bytes)/1e6, s.SkippedFiles, float64(s.SkippedBytes)/1e6)
 }
 
@@ -47,7 +49,18 @@ func toolchainSkip(rel string, dir bool) bool {
 		}
 		return strings.HasPrefix(rel, "src/") && path.Base(rel) == "testdata"
 	}
-	return strings.HasPrefix(rel, "src/") && strings.HasSuffix(rel, "_test.go")
+	switch {
+	case strings.HasPrefix(rel, "src/"):
+		return strings.HasSuffix(rel, "_test.go") || otherOSSource(path.Base(rel))
+	case rel == "bin/gofmt":
+		return true
+	case strings.HasPrefix(rel, "pkg/tool/"):
+		switch path.Base(rel) {
+		case "vet", "fix", "gofmt":
+			return true
+		}
+	}
+	return false
 }
 
 // toolchainExtras are files of the toolchain image besides GOROOT that a go

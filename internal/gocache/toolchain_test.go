@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -22,10 +23,26 @@ func TestToolchainSkip(t *testing.T) {
 		{"src/cmd", true, true},
 		{"src/net/http/testdata", true, true},
 		{"src/net/http/server_test.go", false, true},
+		{"src/os/file_windows.go", false, true},
+		{"src/syscall/zerrors_darwin_arm64.go", false, true},
+		{"src/runtime/rt0_android_arm64.s", false, true},
+		{"src/os/exec_plan9_test.go", false, true},
+		{"bin/gofmt", false, true},
+		{"pkg/tool/linux_amd64/vet", false, true},
+		{"pkg/tool/linux_amd64/fix", false, true},
 		// What a go build reads stays.
 		{"src", true, false},
 		{"src/net/http", true, false},
 		{"src/net/http/server.go", false, false},
+		{"src/os/file_linux.go", false, false},
+		{"src/syscall/zerrors_linux_arm64.go", false, false},
+		{"src/runtime/asm_arm64.s", false, false},
+		{"src/os/file_unix.go", false, false},
+		{"src/runtime/os_windows_stub.go", false, false},
+		{"src/runtime/windows.go", false, false},
+		{"pkg/tool/linux_amd64/link", false, false},
+		{"pkg/tool/linux_amd64/cover", false, false},
+		{"pkg/tool/linux_amd64/preprofile", false, false},
 		{"src/go.mod", false, false},
 		{"src/cmdline", true, false},
 		{"pkg/tool/linux_amd64/compile", false, false},
@@ -67,7 +84,8 @@ func TestExportToolchain(t *testing.T) {
 			t.Errorf("the layer lacks GOROOT/%s: %v", p, err)
 		}
 	}
-	for _, p := range []string{"test", "src/cmd", "src/net/http/server_test.go", "src/net/http/testdata"} {
+	for _, p := range []string{"test", "src/cmd", "src/net/http/server_test.go", "src/net/http/testdata",
+		"src/os/file_windows.go", "bin/gofmt"} {
 		if _, err := os.Lstat(filepath.Join(copied, p)); err == nil {
 			t.Errorf("the layer holds GOROOT/%s", p)
 		}
@@ -107,13 +125,19 @@ import (
 func main() { fmt.Println(sha256.Sum256(nil), http.StatusOK) }
 `,
 	})
+	// For the build platform and a target of another architecture: the
+	// layer is Linux-only, not amd64-only.
+	var cmd *exec.Cmd
 	bin := filepath.Join(t.TempDir(), "tc")
-	cmd := exec.Command(filepath.Join(copied, "bin/go"), "build", "-trimpath", "-o", bin, ".")
-	cmd.Dir = mod
-	cmd.Env = goEnv("GOTOOLCHAIN=local", "GOFLAGS=", "CGO_ENABLED=0", "GOROOT=", "GOPROXY=off")
-	if b, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build with the toolchain layer: %v\n%s", err, b)
+	for _, arch := range []string{"arm64", runtime.GOARCH} {
+		cmd = exec.Command(filepath.Join(copied, "bin/go"), "build", "-trimpath", "-o", bin, ".")
+		cmd.Dir = mod
+		cmd.Env = goEnv("GOTOOLCHAIN=local", "GOFLAGS=", "CGO_ENABLED=0", "GOROOT=", "GOPROXY=off", "GOOS=linux", "GOARCH="+arch)
+		if b, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("go build for linux/%s with the toolchain layer: %v\n%s", arch, err, b)
+		}
 	}
+	// The last build, for the build platform, runs here.
 	env := exec.Command(filepath.Join(copied, "bin/go"), "env", "GOROOT")
 	env.Env = cmd.Env
 	b, err := env.Output()
