@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/goappfrontend/go-app/spec"
 	"github.com/moby/buildkit/solver/pb"
 	digest "github.com/opencontainers/go-digest"
 )
@@ -130,6 +131,35 @@ func TestDependencyLayerKey(t *testing.T) {
 	}
 	if key(func(o *Options) { o.Dependencies = append([]string{"os"}, testDeps[1:]...) }) == base {
 		t.Error("the imports do not change the dependency step")
+	}
+}
+
+// With --cache-to ...,mode=max, the Go caches' layers and the image's
+// layers are exported, not the new binary of every go build.
+func TestCacheExportSkipsBinaries(t *testing.T) {
+	opt := testOptions(testSpec(), arm64)
+	opt.Dependencies = testDeps
+	_, g := convert(t, opt)
+	for _, name := range []string{"[linux/arm64] go build ./cmd/server"} {
+		if d, _ := g.named(t, name); !g.noExport[d] {
+			t.Errorf("%q is exported with the cache", name)
+		}
+	}
+	for _, name := range []string{"go mod download", "[linux/arm64] go build dependencies (3 imports)",
+		"go toolchain layer: GOROOT without tests and docs", "[linux/arm64] binaries layer", "runtime files layer"} {
+		if d, _ := g.named(t, name); g.noExport[d] {
+			t.Errorf("%q stays out of an exported cache", name)
+		}
+	}
+	// Several binaries: the collected tree stays out too, its dated copy is
+	// the layer.
+	opt.Spec.Runtime.Files = []spec.File{{Src: "config/app.yaml", Dst: "/etc/app/app.yaml"}}
+	_, g = convert(t, opt)
+	if d, _ := g.named(t, "[linux/arm64] collect binaries"); !g.noExport[d] {
+		t.Error("the collected binaries are exported with the cache")
+	}
+	if d, _ := g.named(t, "[linux/arm64] binaries layer"); g.noExport[d] {
+		t.Error("the binaries layer stays out of an exported cache")
 	}
 }
 

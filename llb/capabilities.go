@@ -34,6 +34,7 @@ func (b *builder) withCapabilities(out llb.State, bin spec.Binary, target ocispe
 		llb.Platform(b.opt.BuildPlatform),
 		llb.AddMount(capDir, out, llb.Readonly),
 		llb.WithCustomName(platformName(target)+" file capabilities of "+bin.Name+": "+caps),
+		llb.WithoutExportCache(), // a new binary on every change, like go build's (see compile)
 	)
 	return run.AddMount(outDir, llb.Scratch()), nil
 }

@@ -52,9 +52,15 @@ func TargetEnv(s *spec.Spec, goEnv []string) []string {
 
 // compile runs `go build` for one binary and target platform in the builder
 // stage (on the build platform) and returns a state holding /<name>.
+//
+// The step's result stays out of an exported cache (`--cache-to
+// ...,mode=max` exports every step's otherwise): it is a new binary on every
+// change of the source, which the next commit's build cannot use, and the
+// layer made from it is exported anyway, which is all a build of the same
+// commit needs. Its cache key is still exported, so that layer is found.
 func (b *builder) compile(bin spec.Binary, target ocispecs.Platform, goEnv []string) llb.State {
 	name := platformName(target) + " go build " + bin.Main
-	opts := []llb.RunOption{llb.AddMount(srcDir, b.opt.Context, llb.Readonly)}
+	opts := []llb.RunOption{llb.AddMount(srcDir, b.opt.Context, llb.Readonly), llb.WithoutExportCache()}
 	for _, l := range b.location(bin.Pos) {
 		opts = append(opts, l)
 	}

@@ -20,6 +20,8 @@ type graph struct {
 	ops   map[digest.Digest]*pb.Op
 	names map[digest.Digest]string
 	locs  map[digest.Digest]bool // ops that point back at the spec
+	// noExport are the ops whose results stay out of an exported cache.
+	noExport map[digest.Digest]bool
 }
 
 func marshal(t *testing.T, st llb.State, p ocispecs.Platform) *graph {
@@ -28,7 +30,7 @@ func marshal(t *testing.T, st llb.State, p ocispecs.Platform) *graph {
 	if err != nil {
 		t.Fatal(err)
 	}
-	g := &graph{ops: map[digest.Digest]*pb.Op{}, names: map[digest.Digest]string{}, locs: map[digest.Digest]bool{}}
+	g := &graph{ops: map[digest.Digest]*pb.Op{}, names: map[digest.Digest]string{}, locs: map[digest.Digest]bool{}, noExport: map[digest.Digest]bool{}}
 	for _, dt := range def.Def {
 		var op pb.Op
 		if err := op.UnmarshalVT(dt); err != nil {
@@ -37,6 +39,9 @@ func marshal(t *testing.T, st llb.State, p ocispecs.Platform) *graph {
 		dgst := digest.FromBytes(dt)
 		g.ops[dgst] = &op
 		g.names[dgst] = def.Metadata[dgst].Description["llb.customname"]
+		if ec := def.Metadata[dgst].ExportCache; ec != nil && !ec.Value {
+			g.noExport[dgst] = true
+		}
 	}
 	if def.Source != nil {
 		for d := range def.Source.Locations {

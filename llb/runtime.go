@@ -117,7 +117,8 @@ func assemble(opt Options, b *builder, target ocispecs.Platform, outs []binaryOu
 		for _, f := range opt.Spec.Runtime.Files {
 			copyIn(opt.Context, f.Src, f.Dst, collected())
 		}
-		tree := llb.Scratch().File(actions, llb.WithCustomName(plat+" collect binaries"))
+		// Exported only as the dated layer (see compile).
+		tree := llb.Scratch().File(actions, llb.WithCustomName(plat+" collect binaries"), llb.WithoutExportCache())
 		top = datedLayer(tree, t, plat+" binaries layer")
 	}
 
