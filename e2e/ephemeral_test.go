@@ -55,6 +55,25 @@ func TestEphemeralRunner(t *testing.T) {
 	// mirrors it.
 	toolchainLayers := imageLayers(t, env.Registry+"/library/golang", "1.26", "amd64")
 
+	// The same commit again on a new builder (a re-run of the job): every
+	// step comes from the cache, go build too, although only its key and
+	// the layer made from its binary are exported, not its own result.
+	t.Run("same commit", func(t *testing.T) {
+		e := newBuilder(t)
+		ctx, cancel := ctxFor(t, 10*time.Minute)
+		defer cancel()
+		out, err := e.Buildx(ctx, stack.Build{Context: dir, Platforms: plats,
+			Extra: []string{"--progress=rawjson", "--cache-from", "type=registry,ref=" + registryCache}})
+		if err != nil {
+			t.Fatalf("the build on a new builder failed: %v\n%s", err, stack.Tail(out, 80))
+		}
+		p := parseRawProgress(t, out)
+		for _, plat := range plats {
+			p.mustBeCached(t, "["+plat+"] go build ./cmd/server")
+			p.mustBeCached(t, "["+plat+"] binaries layer")
+		}
+	})
+
 	// The commit under test: one line of the main package changes.
 	appendFile(t, filepath.Join(dir, "cmd/server/main.go"), "\nvar ephemeralChange = \""+nonce()+"\"\n\nfunc init() { _ = ephemeralChange }\n")
 
