@@ -11,6 +11,9 @@
 #                           stop what `up` started (default: all of it)
 #   hack/stack.sh status    show what is running; exit 0 when the daemons answer
 #   hack/stack.sh frontend  (re)build and push only the frontend image
+#   hack/stack.sh golang-bookworm-arm64
+#                           make the linux/arm64 variant of golang:<version>-bookworm
+#                           Debian too (for builds with cgo under QEMU; several minutes)
 #   hack/stack.sh env       print the export lines for using the stack
 #   hack/stack.sh purge     `down`, then delete the stack's data (registry, BuildKit cache)
 #   hack/stack.sh buildkitd-config ROOT ADDR
@@ -45,7 +48,8 @@ BUILDER=go-app
 FRONTEND_IMAGE=$REGISTRY/go-app:dev
 FRONTEND_TAGS=("$FRONTEND_IMAGE" "$REGISTRY/goappfrontend/go-app:1")
 QEMU_FORMATS=(qemu-aarch64 qemu-arm)
-APT_PACKAGES=(runc qemu-user-static binfmt-support ca-certificates mmdebstrap)
+# arch-test: mmdebstrap's check that QEMU runs the linux/arm64 Debian root file system.
+APT_PACKAGES=(runc qemu-user-static binfmt-support ca-certificates mmdebstrap arch-test)
 
 BUILDKIT_DIR=$TOOLS_CACHE/buildkit-$BUILDKIT_VERSION
 BUILDX_DIR=$TOOLS_CACHE/buildx-$BUILDX_VERSION
@@ -244,6 +248,20 @@ cmd_frontend() {
 	frontend_image
 }
 
+# cmd_golang_bookworm_arm64: the golang bookworm image with a Debian
+# linux/arm64 variant (see debian_toolchain_image), for Dockerfiles that build
+# with cgo under QEMU; the benchmark runs it when it needs one.
+cmd_golang_bookworm_arm64() {
+	need_root
+	take_lock
+	mkdir -p "$LOG_DIR" "$WORK_DIR"
+	go_versions
+	stack_ready
+	ensure_packages
+	ensure_binfmt
+	debian_toolchain_image debian
+}
+
 cmd_down() {
 	need_root
 	take_lock
@@ -360,6 +378,7 @@ main() {
 	down) cmd_down "$@" ;;
 	status) cmd_status "$@" ;;
 	frontend) cmd_frontend "$@" ;;
+	golang-bookworm-arm64) cmd_golang_bookworm_arm64 ;;
 	env) cmd_env "$@" ;;
 	purge) cmd_purge "$@" ;;
 	buildkitd-config)

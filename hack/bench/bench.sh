@@ -26,6 +26,8 @@
 #                      (default /var/lib/go-app-bench)
 #   GOAPP_BENCH_OUT    where the results go: results.json, results.md, chart.png
 #                      (default: docs/bench of this repository)
+#   GOAPP_BENCH_FRONTEND  the go-app frontend image to measure, pinned by digest
+#                      (default: the one hack/stack.sh up built from this tree)
 #   GOAPP_TOOLS_CACHE  built tools, one directory per version (default /var/cache/go-app/tools)
 set -euo pipefail
 
@@ -257,9 +259,16 @@ EOF
 }
 
 # The frontend image under test, pinned by digest so that a push of another
-# frontend during the run cannot change it half-way.
+# frontend during the run cannot change it half-way: the stack's, or
+# GOAPP_BENCH_FRONTEND.
 frontend_ref() {
 	local d
+	if [ -n "${GOAPP_BENCH_FRONTEND:-}" ]; then
+		[[ $GOAPP_BENCH_FRONTEND =~ ^[a-z0-9.:/_-]+@sha256:[0-9a-f]{64}$ ]] ||
+			die "GOAPP_BENCH_FRONTEND='$GOAPP_BENCH_FRONTEND' is not an image pinned by digest (NAME@sha256:...)"
+		echo "$GOAPP_BENCH_FRONTEND"
+		return
+	fi
 	d=$(cat "$STACK_DIR/frontend.digest" 2>/dev/null || true)
 	[[ $d =~ ^sha256:[0-9a-f]{64}$ ]] || die "no frontend digest in $STACK_DIR/frontend.digest; run hack/stack.sh up"
 	echo "$FRONTEND_REPO:dev@$d"

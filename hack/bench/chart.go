@@ -28,6 +28,8 @@ var contenderStyle = map[string]struct {
 	"ko":         {color.RGBA{R: 44, G: 160, B: 44, A: 255}, draw.PyramidGlyph{}, 4},
 	"host":       {color.RGBA{R: 255, G: 127, B: 14, A: 255}, draw.RingGlyph{}, 4},
 	"goapp-cold": {color.RGBA{R: 240, G: 150, B: 150, A: 255}, draw.RingGlyph{}, 5},
+	"cgo-cross":  {color.RGBA{R: 31, G: 119, B: 180, A: 255}, draw.BoxGlyph{}, 4},
+	"cgo-qemu":   {color.RGBA{R: 148, G: 103, B: 189, A: 255}, draw.TriangleGlyph{}, 4},
 }
 
 func cmdChart(args []string) error {

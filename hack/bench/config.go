@@ -13,12 +13,39 @@ type App struct {
 	Name string `json:"name"`
 	Dir  string `json:"dir"`  // relative to the repository root
 	Main string `json:"main"` // the main package, relative to the module root
+	// Cgo is set for an app that links C libraries: it builds with cgo and
+	// its contenders are go-app and the cgo Dockerfiles (Contender.Cgo).
+	Cgo *CgoApp `json:"cgo,omitempty"`
+	// Scenarios are the only scenarios the app runs in; empty means all.
+	Scenarios []string `json:"scenarios,omitempty"`
 }
 
-// defaultApps are the small and the medium app.
-var defaultApps = []App{
-	{Name: "hello", Dir: "examples/hello", Main: "./cmd/hello"},
-	{Name: "grpc", Dir: "examples/grpc", Main: "./cmd/server"},
+// CgoApp is what a cgo app's go-app.yaml says about C: the Debian packages
+// of its C libraries and its build tags. The bench writes the app's build
+// section from it, with the flags stated, and the cgo Dockerfiles get the
+// same packages and tags.
+type CgoApp struct {
+	Packages []string `json:"packages"`
+	Tags     []string `json:"tags"`
+}
+
+// allApps are the apps -apps can name; defaultApps those it builds without it:
+// the small and the medium app. sqlite (examples/sqlite, SQLite through
+// cgo) is left out by default: its cold builds under QEMU take many minutes.
+var (
+	defaultApps = []App{
+		{Name: "hello", Dir: "examples/hello", Main: "./cmd/hello"},
+		{Name: "grpc", Dir: "examples/grpc", Main: "./cmd/server"},
+	}
+	allApps = append(slices.Clone(defaultApps),
+		App{Name: "sqlite", Dir: "examples/sqlite", Main: ".",
+			Cgo:       &CgoApp{Packages: []string{"libsqlite3-dev"}, Tags: []string{"libsqlite3"}},
+			Scenarios: []string{scCold, scOneLine}})
+)
+
+// runsIn reports whether app a runs scenario sc.
+func (a App) runsIn(sc string) bool {
+	return len(a.Scenarios) == 0 || slices.Contains(a.Scenarios, sc)
 }
 
 // PlatformSet is the set of target platforms of one build.
@@ -86,11 +113,62 @@ type Contender struct {
 	// results also record what each binary's build information says
 	// (Result.GoBuild).
 	Flags string `json:"flags"`
+	// Apps are the apps the contender builds: appsPure (the default),
+	// appsCgo or appsAll.
+	Apps string `json:"apps,omitempty"`
+	// CgoFlags is Flags for a cgo app, with TAGS for its build tags
+	// (cgoTags).
+	CgoFlags string `json:"cgo_flags,omitempty"`
+	// NoCgo, for a contender that builds pure Go apps only, says why it
+	// does not build a cgo app: the tables show it.
+	NoCgo string `json:"no_cgo,omitempty"`
 }
+
+// Which apps a contender builds (Contender.Apps).
+const (
+	appsPure = ""    // apps without cgo
+	appsCgo  = "cgo" // cgo apps
+	appsAll  = "all"
+)
 
 // runsIn reports whether c takes part in scenario sc.
 func (c Contender) runsIn(sc string) bool {
 	return len(c.Scenarios) == 0 || slices.Contains(c.Scenarios, sc)
+}
+
+// builds reports whether c builds app a.
+func (c Contender) builds(a App) bool {
+	switch c.Apps {
+	case appsAll:
+		return true
+	case appsCgo:
+		return a.Cgo != nil
+	default:
+		return a.Cgo == nil
+	}
+}
+
+// flagsFor is how c calls go build for app a.
+func (c Contender) flagsFor(a App) string {
+	if a.Cgo == nil || c.CgoFlags == "" {
+		return c.Flags
+	}
+	return strings.ReplaceAll(c.CgoFlags, "TAGS", strings.Join(cgoTags(a), ","))
+}
+
+// cgoTags are the build tags of every contender's build of cgo app a:
+// the app's tags, then netgo and osusergo, which go-app adds to a static
+// cgo build (build.cgo_link: static, its default) so that the binary uses
+// Go's DNS resolver and user lookup, not glibc's NSS modules that a static
+// binary cannot load.
+func cgoTags(a App) []string {
+	tags := slices.Clone(a.Cgo.Tags)
+	for _, t := range []string{"netgo", "osusergo"} {
+		if !slices.Contains(tags, t) {
+			tags = append(tags, t)
+		}
+	}
+	return tags
 }
 
 // Every contender builds with the same go build flags: -trimpath, -ldflags
@@ -99,10 +177,23 @@ func (c Contender) runsIn(sc string) bool {
 // build.trimpath, build.cgo), which the bench's copy of go-app.yaml states
 // explicitly; ko from the .ko.yaml the bench writes (defaultLdflags) and
 // its own defaults (-trimpath, CGO_ENABLED=0).
+//
+// A cgo app builds with go-app's flags for a static cgo build
+// (build.cgo_link: static): CGO_ENABLED=1, the target's gcc as CC, the
+// app's tags plus netgo and osusergo, and -ldflags "-s -w -linkmode
+// external -extldflags "-static -lm"": gcc links, statically, with libm
+// last. go-app's copy of go-app.yaml states them (build.cgo_link,
+// build.strip, build.trimpath); the cgo Dockerfiles have them in their
+// RUN line.
 const (
 	flagsGoApp  = `CGO_ENABLED=0 go build -trimpath -buildvcs=false -ldflags="-s -w"`
 	flagsDF     = `CGO_ENABLED=0 go build -trimpath -ldflags="-s -w -X main.benchContender=%s"`
 	flagsHostGo = `CGO_ENABLED=0 GOFLAGS=-buildvcs=false go build -trimpath -ldflags="-s -w"`
+
+	flagsGoAppCgo = `CGO_ENABLED=1 CC=<triplet>-gcc go build -trimpath -tags=TAGS -buildvcs=false -ldflags="-s -w -linkmode external -extldflags \"-static -lm\""`
+	flagsDFCgo    = `CGO_ENABLED=1 CC=<triplet>-gcc go build -trimpath -tags=TAGS -ldflags="-s -w -linkmode external -extldflags '-static -lm' -X main.benchContender=%s"`
+	// The QEMU Dockerfile's CC is the gcc of the target's own image.
+	flagsDFCgoNative = `CGO_ENABLED=1 CC=gcc go build -trimpath -tags=TAGS -ldflags="-s -w -linkmode external -extldflags '-static -lm' -X main.benchContender=%s"`
 )
 
 // The contenders of every scenario but ephemeral, and of ephemeral.
@@ -111,21 +202,34 @@ var (
 	onlyEphemeral = []string{scEphemeral}
 )
 
+// Why ko and the host go build do not build cgo apps.
+const (
+	noCgoKo   = "not run: ko builds pure Go (CGO_ENABLED=0, no C toolchain of the target, a base image without the C libraries); the cross Dockerfile is what cgo with ko's approach would need"
+	noCgoHost = "not run: the host go build would need the cross gcc and the target's C libraries installed on the host, which is what the cross Dockerfile sets up in a build step"
+)
+
 var allContenders = []Contender{
-	{ID: "goapp", Title: "go-app", Kind: kindBuildKit, Image: true, Flags: flagsGoApp},
+	{ID: "goapp", Title: "go-app", Kind: kindBuildKit, Image: true, Flags: flagsGoApp, Apps: appsAll, CgoFlags: flagsGoAppCgo},
 	{ID: "dockerfile", Title: "Dockerfile, best practice", Kind: kindBuildKit, Dockerfile: "dockerfiles/bestpractice.Dockerfile", Image: true,
 		Flags: fmt.Sprintf(flagsDF, "bestpractice")},
 	{ID: "naive", Title: "Dockerfile, naive", Kind: kindBuildKit, Dockerfile: "dockerfiles/naive.Dockerfile", Image: true,
 		Scenarios: warmScenarios, Flags: fmt.Sprintf(flagsDF, "naive")},
 	{ID: "qemu", Title: "Dockerfile, QEMU", Kind: kindBuildKit, Dockerfile: "dockerfiles/qemu.Dockerfile", Image: true,
 		Scenarios: warmScenarios, Flags: fmt.Sprintf(flagsDF, "qemu")},
-	{ID: "ko", Title: "ko", Kind: kindKo, Image: true, Flags: flagsHostGo},
-	{ID: "host", Title: "go build (host)", Kind: kindHost, Scenarios: warmScenarios, Flags: flagsHostGo},
+	{ID: "ko", Title: "ko", Kind: kindKo, Image: true, Flags: flagsHostGo, NoCgo: noCgoKo},
+	{ID: "host", Title: "go build (host)", Kind: kindHost, Scenarios: warmScenarios, Flags: flagsHostGo, NoCgo: noCgoHost},
 	{ID: "dockerfile-gw", Title: "Dockerfile, best practice, frontend image", Kind: kindBuildKit, Dockerfile: "dockerfiles/bestpractice.Dockerfile", Image: true, Gateway: true, Control: true,
 		Scenarios: warmScenarios, Flags: fmt.Sprintf(flagsDF, "dockerfile-gw")},
 	// go-app on a new buildkitd without the previous job's cache: the
 	// baseline of the ephemeral scenario.
 	{ID: "goapp-cold", Title: "go-app, no cache import", Kind: kindBuildKit, Image: true, Scenarios: onlyEphemeral, NoCacheImport: true, Flags: flagsGoApp},
+	// cgo apps: a hand-written cross-compiling Dockerfile (Debian's cross
+	// gcc and multiarch packages, cache mounts for apt and Go), and the
+	// common Dockerfile whose arm64 half runs under QEMU.
+	{ID: "cgo-cross", Title: "cross Dockerfile (cgo)", Kind: kindBuildKit, Dockerfile: "dockerfiles/cgo-cross.Dockerfile", Image: true,
+		Scenarios: warmScenarios, Apps: appsCgo, CgoFlags: fmt.Sprintf(flagsDFCgo, "cgo-cross")},
+	{ID: "cgo-qemu", Title: "QEMU Dockerfile (cgo)", Kind: kindBuildKit, Dockerfile: "dockerfiles/cgo-qemu.Dockerfile", Image: true,
+		Scenarios: warmScenarios, Apps: appsCgo, CgoFlags: fmt.Sprintf(flagsDFCgoNative, "cgo-qemu")},
 }
 
 var defaultContenderIDs = func() string {
@@ -298,4 +402,12 @@ func pick[T any](names []string, all []T, nameOf func(T) string, what string) ([
 		out = append(out, all[i])
 	}
 	return out, nil
+}
+
+func appNames(as []App) []string {
+	names := make([]string, len(as))
+	for i, a := range as {
+		names[i] = a.Name
+	}
+	return names
 }

@@ -348,7 +348,7 @@ func (r *runner) ephemeralRun(ctx context.Context, a App, p PlatformSet, ct Cont
 	if err != nil {
 		return nil, 0, 0, err
 	}
-	defer removeAll(dir)
+	defer func() { _ = removeAll(dir) }()
 	label := fmt.Sprintf("%s-%d", scEphemeral, i+1)
 	cacheIn := filepath.Join(dir, "cache-in")
 	cacheOut := filepath.Join(dir, "cache-out")

@@ -5,8 +5,9 @@
 // and a chart drawn from the JSON.
 //
 // Every contender builds with the same go build flags (-trimpath, -ldflags
-// "-s -w", CGO_ENABLED=0), and the tables say what each binary's build
-// information confirms. The ephemeral scenario (ephemeral.go) runs every
+// "-s -w", CGO_ENABLED=0; for the cgo app sqlite, go-app's static cgo
+// flags), and the tables say what each binary's build information
+// confirms. The ephemeral scenario (ephemeral.go) runs every
 // build on a new, empty buildkitd that imports the previous build's
 // exported cache, like a hosted CI runner.
 //

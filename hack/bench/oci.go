@@ -188,8 +188,8 @@ func scanLayer(dir string, l ociDescriptor, img *Image) error {
 // goBuild describes how a Go binary was built, from the binary itself: the
 // settings of its build information as `go version -m` prints them
 // (CGO_ENABLED, -trimpath, -tags, ...; without GOOS, GOARCH, the compiler,
-// the default build mode and VCS stamps) and whether it has a symbol table
-// and DWARF. The go command leaves -ldflags out of the build information
+// the default build mode and VCS stamps), whether it has a symbol table
+// and DWARF, and whether it is statically linked. The go command leaves -ldflags out of the build information
 // of a -trimpath build, so -s and -w are read from the ELF sections.
 func goBuild(r io.ReaderAt) (string, error) {
 	bi, err := buildinfo.Read(r)
@@ -213,6 +213,13 @@ func goBuild(r io.ReaderAt) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	// A dynamically linked binary names its loader (PT_INTERP).
+	linked := "statically linked"
+	for _, pr := range f.Progs {
+		if pr.Type == elf.PT_INTERP {
+			linked = "dynamically linked"
+		}
+	}
 	var symtab, dwarf bool
 	for _, sec := range f.Sections {
 		switch {
@@ -232,6 +239,7 @@ func goBuild(r io.ReaderAt) (string, error) {
 	default:
 		parts = append(parts, "DWARF, no symbol table (-s only)")
 	}
+	parts = append(parts, linked)
 	return strings.Join(parts, " "), nil
 }
 

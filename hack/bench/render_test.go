@@ -59,3 +59,57 @@ func TestUnescapeMountinfo(t *testing.T) {
 		t.Errorf("got %q", got)
 	}
 }
+
+// The tables of a cgo app: ko and the host go build say why they did not
+// run, the ratios divide by the cross Dockerfile, the targets of cgo are
+// checked, and the flags line shows the cgo flags.
+func TestRenderCgo(t *testing.T) {
+	a := sqliteApp(t)
+	rs := &Results{
+		Contenders:   allContenders,
+		Apps:         []App{a},
+		PlatformSets: defaultPlatformSets,
+		Scenarios:    []string{scCold, scOneLine},
+	}
+	times := map[string][2]float64{"goapp": {100, 3.3}, "cgo-cross": {110, 3.0}, "cgo-qemu": {500, 30}}
+	for _, ps := range defaultPlatformSets {
+		for _, sc := range rs.Scenarios {
+			for _, c := range allContenders {
+				r := Result{App: a.Name, Scenario: sc, Platforms: ps.Name, Contender: c.ID}
+				switch {
+				case c.NoCgo != "":
+					r.Skipped = c.NoCgo
+				case !c.builds(a) || !c.runsIn(sc):
+					continue
+				case c.ID == "cgo-qemu" && ps.Name == "amd64":
+					r.Skipped = "not run"
+				default:
+					i := 0
+					if sc == scOneLine {
+						i = 1
+					}
+					r.Runs = []float64{times[c.ID][i]}
+					r.GoBuild = "CGO_ENABLED=1 -tags=libsqlite3,netgo,osusergo -trimpath=true stripped (no symbol table, no DWARF: -s -w)"
+				}
+				rs.Results = append(rs.Results, r)
+			}
+		}
+	}
+	rs.finish()
+	md := renderMarkdown(rs)
+	for _, want := range []string{
+		"| one-line .go change | amd64+arm64 | **go-app** | 1 | 3.30 s | 3.30 s–3.30 s | 1.10× |",
+		"| ko | – | not run: ko builds pure Go",
+		"| go build (host) | – | not run: the host go build",
+		"| cgo: cold build ≥ 4× faster than the QEMU Dockerfile | sqlite | amd64+arm64 | 100 s | 500 s | 5.0× faster | yes |",
+		"| cgo: one-line change ≤ 1.0× the cross Dockerfile | sqlite | amd64+arm64 | 3.30 s | 3.00 s | 1.10× | **no** |",
+		"-tags=libsqlite3,netgo,osusergo -buildvcs=false",
+	} {
+		if !strings.Contains(md, want) {
+			t.Errorf("results.md lacks %q:\n%s", want, md)
+		}
+	}
+	if strings.Contains(md, "| Dockerfile, best practice |") {
+		t.Errorf("a pure Go contender has a row for the cgo app:\n%s", md)
+	}
+}

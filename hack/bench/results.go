@@ -167,7 +167,7 @@ func (rs *Results) finish() {
 			continue
 		}
 		k := r.key()
-		k.Contender = "dockerfile"
+		k.Contender = rs.referenceDockerfile(r.App)
 		if o := byKey[k]; o != nil && o.Median > 0 {
 			r.RatioDockerfile = r.Median / o.Median
 		}
@@ -176,6 +176,18 @@ func (rs *Results) finish() {
 			r.RatioKo = r.Median / o.Median
 		}
 	}
+}
+
+// referenceDockerfile is the contender the "× Dockerfile" ratios of app
+// divide by: the best-practice Dockerfile, or for a cgo app the
+// hand-written cross Dockerfile.
+func (rs *Results) referenceDockerfile(app string) string {
+	for _, a := range rs.Apps {
+		if a.Name == app && a.Cgo != nil {
+			return "cgo-cross"
+		}
+	}
+	return "dockerfile"
 }
 
 func (rs *Results) find(k key) *Result {

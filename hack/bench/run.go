@@ -35,6 +35,9 @@ var defaultRuns = strings.Join([]string{
 	"grpc/oneline/*/qemu=2", "grpc/gomod/*/qemu=2",
 	"grpc/cold/amd64+arm64/qemu=0",
 	"ephemeral=3",
+	// A one-line change under QEMU recompiles and links with gcc under
+	// emulation.
+	"*/oneline/*/cgo-qemu=3",
 }, ",")
 
 // zeroRunNotes explain in the table why a default rule leaves a key out.
@@ -44,6 +47,7 @@ var zeroRunNotes = map[string]string{
 
 var defaultSkip = strings.Join([]string{
 	"*/*/amd64/qemu=not run: on linux/amd64 nothing is emulated and this is the best-practice Dockerfile",
+	"*/*/amd64/cgo-qemu=not run: on linux/amd64 nothing is emulated and this is the cross Dockerfile",
 	// The control runs only where the breakdown compares go-app with the
 	// Dockerfile frontend.
 	"*/cold/*/dockerfile-gw=control",
@@ -101,7 +105,11 @@ const commonFlags = `CGO_ENABLED=0 go build -trimpath -ldflags="-s -w ..." for e
 	`go-app by its defaults, which the bench's copy of go-app.yaml states (build.strip, build.trimpath, build.cgo); ` +
 	`the Dockerfiles in their RUN line, with -X main.benchContender=ID after -s -w; ` +
 	`ko through the bench's .ko.yaml (defaultLdflags: [-s, -w]; -trimpath and CGO_ENABLED=0 are ko's defaults); ` +
-	`the host go build on its command line`
+	`the host go build on its command line. ` +
+	`A cgo app: CGO_ENABLED=1 CC=<target triplet>-gcc go build -trimpath -tags=<the app's tags>,netgo,osusergo ` +
+	`-ldflags="-s -w -linkmode external -extldflags '-static -lm' ..." for go-app and the cgo Dockerfiles: ` +
+	`go-app by its defaults for cgo (build.cgo_link: static), which the bench's copy of go-app.yaml states, ` +
+	`the Dockerfiles in their RUN line`
 
 // outputNote is what every contender writes.
 const outputNote = "BuildKit contenders: docker buildx build --output type=oci,dest=DIR,tar=false --provenance=false --sbom=false; " +
@@ -110,9 +118,12 @@ const outputNote = "BuildKit contenders: docker buildx build --output type=oci,d
 	"with --cache-from type=local,src=DIR (the preparation's --cache-to) and --cache-to type=local,dest=DIR2,mode=max; " +
 	"ko: GOCACHE and GOMODCACHE restored from a .tar.gz"
 
-// goAppBuild is appended to the bench's copy of each app's go-app.yaml: the
-// flags every contender builds with, go-app's defaults, stated.
-const goAppBuild = `
+// goAppBuild is the build section of the bench's copy of an app's
+// go-app.yaml: the flags every contender builds with, go-app's defaults,
+// stated; for a cgo app, also the app's C packages and tags.
+func goAppBuild(a App) string {
+	if a.Cgo == nil {
+		return `
 # Added by the go-app benchmark: the go build flags of every contender
 # (go-app's defaults, stated).
 build:
@@ -120,6 +131,20 @@ build:
   trimpath: true # -trimpath
   cgo: false     # CGO_ENABLED=0
 `
+	}
+	return fmt.Sprintf(`
+# Written by the go-app benchmark in place of the app's build section: the
+# same C packages and tags, and the go build flags of every contender
+# (go-app's defaults for cgo, stated).
+build:
+  cgo: true          # CGO_ENABLED=1, CC=<target triplet>-gcc
+  cgo_packages: [%s]
+  tags: [%s]
+  cgo_link: static   # -linkmode external -extldflags "-static -lm", tags netgo and osusergo
+  strip: true        # -ldflags "-s -w"
+  trimpath: true     # -trimpath
+`, strings.Join(a.Cgo.Packages, ", "), strings.Join(a.Cgo.Tags, ", "))
+}
 
 // koConfig is the .ko.yaml of every ko build (KO_CONFIG_PATH).
 const koConfig = `# Written by the go-app benchmark: ko builds with the go build flags of
@@ -129,20 +154,43 @@ defaultLdflags:
   - -w
 `
 
-// stateBuildFlags appends goAppBuild to a go-app.yaml without a build
-// section.
-func stateBuildFlags(file string) error {
+// buildSection matches the build section of a go-app.yaml: the line
+// "build:" and the indented, blank or comment lines after it.
+var buildSection = regexp.MustCompile(`(?m)^build:.*\n(?:(?:[ \t].*|#.*|[ \t]*)(?:\n|$))*`)
+
+// stateBuildFlags writes the build section of goAppBuild into the bench's
+// copy of app a's go-app.yaml. An app without cgo must have no build
+// section: the bench sets every flag. A cgo app's build section is
+// replaced, and must name the C packages and tags of a.Cgo, so that the
+// bench builds what the example builds.
+func stateBuildFlags(file string, a App) error {
 	b, err := os.ReadFile(file)
 	if err != nil {
 		return err
 	}
-	if regexp.MustCompile(`(?m)^build:`).Match(b) {
+	old := buildSection.Find(b)
+	switch {
+	case a.Cgo == nil && old != nil:
 		return fmt.Errorf("%s has a build section: the bench sets its own (strip, trimpath, cgo), so that every contender builds with the same flags", file)
+	case a.Cgo != nil:
+		if old == nil {
+			return fmt.Errorf("%s has no build section: the bench's cgo app %s must build with cgo", file, a.Name)
+		}
+		for _, want := range []string{
+			"cgo: true",
+			"cgo_packages: [" + strings.Join(a.Cgo.Packages, ", ") + "]",
+			"tags: [" + strings.Join(a.Cgo.Tags, ", ") + "]",
+		} {
+			if !regexp.MustCompile(`(?m)^\s+` + regexp.QuoteMeta(want) + `\s*(#.*)?$`).Match(old) {
+				return fmt.Errorf("%s: its build section lacks %q, which the bench's app %s builds with (hack/bench/config.go)", file, want, a.Name)
+			}
+		}
+		b = buildSection.ReplaceAllLiteral(b, nil)
 	}
 	if len(b) > 0 && b[len(b)-1] != '\n' {
 		b = append(b, '\n')
 	}
-	return os.WriteFile(file, append(b, goAppBuild...), 0o644)
+	return os.WriteFile(file, append(b, goAppBuild(a)...), 0o644)
 }
 
 type runner struct {
@@ -200,7 +248,7 @@ func cmdRun(ctx context.Context, args []string) error {
 	fl.StringVar(&r.dfFrontend, "dockerfile-frontend", "", "BuildKit's Dockerfile frontend as an image, pinned by digest (for contender dockerfile-gw)")
 	fl.StringVar(&r.buildkitd, "buildkitd", "buildkitd", "buildkitd binary of the ephemeral scenario's throwaway daemons (the bench daemon's)")
 	fl.StringVar(&r.sockDir, "sock-dir", "/run/go-app-bench", "directory of the throwaway daemons' sockets")
-	apps := fl.String("apps", "hello,grpc", "apps to build (hello, grpc)")
+	apps := fl.String("apps", strings.Join(appNames(defaultApps), ","), "apps to build ("+strings.Join(appNames(allApps), ", ")+")")
 	psets := fl.String("platforms", "amd64,amd64+arm64", "platform sets (amd64, amd64+arm64)")
 	scenarios := fl.String("scenarios", strings.Join(allScenarios, ","), "scenarios ("+strings.Join(allScenarios, ", ")+")")
 	contenders := fl.String("contenders", defaultContenderIDs, "contenders")
@@ -219,7 +267,7 @@ func cmdRun(ctx context.Context, args []string) error {
 	if r.skipRules, err = parseSkips(*skip); err != nil {
 		return err
 	}
-	if r.apps, err = pick(splitList(*apps), defaultApps, func(a App) string { return a.Name }, "app"); err != nil {
+	if r.apps, err = pick(splitList(*apps), allApps, func(a App) string { return a.Name }, "app"); err != nil {
 		return err
 	}
 	if r.psets, err = pick(splitList(*psets), defaultPlatformSets, func(p PlatformSet) string { return p.Name }, "platform set"); err != nil {
@@ -332,6 +380,12 @@ func (r *runner) run(ctx context.Context, command string) (err error) {
 		r.rs.Config.Dirty = strings.TrimSpace(out) != ""
 	}
 	r.logf("progress logs in %s", r.logDir)
+	if r.needsDebianArm64() {
+		// Before the first load sample: it takes minutes on 2 cores.
+		if err := r.debianArm64(ctx); err != nil {
+			return err
+		}
+	}
 	r.load("start")
 
 	for _, a := range r.apps {
@@ -366,6 +420,44 @@ func (r *runner) run(ctx context.Context, command string) (err error) {
 	return nil
 }
 
+// needsDebianArm64 reports whether a contender builds with cgo on the
+// linux/arm64 variant of golang:1.26-bookworm: the QEMU Dockerfile of a cgo
+// app, for a platform set with linux/arm64.
+func (r *runner) needsDebianArm64() bool {
+	for _, a := range r.apps {
+		for _, p := range r.psets {
+			if !slices.Contains(p.Platforms, "linux/arm64") {
+				continue
+			}
+			for _, sc := range r.scenarios {
+				if !a.runsIn(sc) {
+					continue
+				}
+				for _, c := range r.active(a, p, sc) {
+					if c.ID == "cgo-qemu" {
+						return true
+					}
+				}
+			}
+		}
+	}
+	return false
+}
+
+// debianArm64 makes the stack's golang:1.26-bookworm Debian for linux/arm64
+// too (its linux/arm64 variant is a busybox stand-in otherwise): hack/stack.sh
+// golang-bookworm-arm64, which does nothing when it is already.
+func (r *runner) debianArm64(ctx context.Context) error {
+	t := time.Now()
+	cmd := exec.CommandContext(ctx, filepath.Join(r.repo, "hack", "stack.sh"), "golang-bookworm-arm64")
+	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("hack/stack.sh golang-bookworm-arm64 (the QEMU Dockerfile of a cgo app needs a Debian golang:1.26-bookworm for linux/arm64): %w", err)
+	}
+	r.logf("golang:1.26-bookworm with a Debian linux/arm64 variant: ready (%.0fs)", time.Since(t).Seconds())
+	return nil
+}
+
 // ---- apps and their source states ------------------------------------------
 
 // prepareApp copies an app to the work directory, adds the edit file, and
@@ -388,7 +480,7 @@ func (r *runner) prepareApp(ctx context.Context, a App) error {
 	if err := os.WriteFile(filepath.Join(dir, a.Main, editFile), editSource("base"), 0o644); err != nil {
 		return err
 	}
-	if err := stateBuildFlags(filepath.Join(dir, "go-app.yaml")); err != nil {
+	if err := stateBuildFlags(filepath.Join(dir, "go-app.yaml"), a); err != nil {
 		return err
 	}
 	n := 0
@@ -469,7 +561,7 @@ func (r *runner) active(a App, p PlatformSet, sc string) []Contender {
 	var out []Contender
 	for _, c := range r.contenders {
 		k := key{a.Name, sc, p.Name, c.ID}
-		if !c.runsIn(sc) || skipReason(r.skipRules, k) != "" || runsFor(r.runRules, k) == 0 {
+		if !c.runsIn(sc) || !c.builds(a) || skipReason(r.skipRules, k) != "" || runsFor(r.runRules, k) == 0 {
 			continue
 		}
 		out = append(out, c)
@@ -492,15 +584,21 @@ func (r *runner) block(ctx context.Context, a App, p PlatformSet) error {
 	}
 	baseNonce := "base-" + r.session
 	for _, sc := range r.scenarios {
+		if !a.runsIn(sc) {
+			continue
+		}
 		// Results, skipped ones included, in contender order; none for a
-		// contender that does not take part in the scenario.
+		// contender that does not take part in the scenario, or does not
+		// build this kind of app unless it says why.
 		for _, ct := range r.contenders {
-			if !ct.runsIn(sc) {
+			if !ct.runsIn(sc) || (!ct.builds(a) && (a.Cgo == nil || ct.NoCgo == "")) {
 				continue
 			}
 			k := key{a.Name, sc, p.Name, ct.ID}
 			res := Result{App: a.Name, Scenario: sc, Platforms: p.Name, Contender: ct.ID}
-			if why := skipReason(r.skipRules, k); why != "" {
+			if !ct.builds(a) {
+				res.Skipped = ct.NoCgo
+			} else if why := skipReason(r.skipRules, k); why != "" {
 				res.Skipped = why
 			} else if runsFor(r.runRules, k) == 0 {
 				res.Skipped = "0 runs (-runs)"
@@ -665,10 +763,19 @@ func (r *runner) warmImages(ctx context.Context) error {
 		return err
 	}
 	df := "FROM golang:1.26 AS toolchain\n" +
-		"FROM --platform=$BUILDPLATFORM " + r.frontend + " AS frontend\n" +
-		"FROM scratch\n" +
+		"FROM --platform=$BUILDPLATFORM " + r.frontend + " AS frontend\n"
+	cgo := slices.ContainsFunc(r.apps, func(a App) bool { return a.Cgo != nil })
+	if cgo {
+		// The toolchain image of cgo builds (go-app's default with
+		// build.cgo, and the cgo Dockerfiles').
+		df += "FROM golang:1.26-bookworm AS cgotoolchain\n"
+	}
+	df += "FROM scratch\n" +
 		"COPY --from=toolchain /etc/passwd /toolchain-passwd\n" +
 		"COPY --from=frontend /bin/go-app-frontend /frontend\n"
+	if cgo {
+		df += "COPY --from=cgotoolchain /etc/passwd /cgotoolchain-passwd\n"
+	}
 	if err := os.WriteFile(filepath.Join(d, "Dockerfile"), []byte(df), 0o644); err != nil {
 		return err
 	}
@@ -746,6 +853,10 @@ func (r *runner) build(ctx context.Context, a App, p PlatformSet, ct Contender, 
 			args = append(args, "-f", df, "--build-arg", "MAIN="+a.Main, "--build-arg", "BUILDKIT_SYNTAX="+r.dfFrontend)
 		default:
 			args = append(args, "-f", filepath.Join(r.repo, "hack", "bench", ct.Dockerfile), "--build-arg", "MAIN="+a.Main)
+			if a.Cgo != nil {
+				args = append(args, "--build-arg", "CGO_PACKAGES="+strings.Join(a.Cgo.Packages, " "),
+					"--build-arg", "TAGS="+strings.Join(cgoTags(a), ","))
+			}
 		}
 		args = append(args, c.dir)
 		cmd := exec.CommandContext(ctx, "docker", args...)

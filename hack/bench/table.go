@@ -100,6 +100,11 @@ func renderMarkdown(rs *Results) string {
 	p("compressed layer bytes, layer count, and the uncompressed bytes of the files besides the binary.\n\n")
 	for _, a := range rs.Apps {
 		p("## %s\n\n", a.Name)
+		if a.Cgo != nil {
+			p("A cgo app (C packages %s, tags %s): go-app builds it against the cross Dockerfile and the QEMU Dockerfile; "+
+				"\"× Dockerfile\" divides by the cross Dockerfile's median.\n\n",
+				strings.Join(a.Cgo.Packages, ", "), strings.Join(a.Cgo.Tags, ", "))
+		}
 		p("| scenario | platforms | contender | runs | median | min–max | × Dockerfile | × ko | image | layers | besides binary |\n")
 		p("|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|\n")
 		for _, sc := range rs.Scenarios {
@@ -194,6 +199,14 @@ func renderTargets(b *strings.Builder, rs *Results) {
 				x := q.Median / r.Median
 				p("| cold build ≥ 5× faster than QEMU | %s | %s | %s | %s | %.1f× faster | %s |\n", a.Name, ps.Name, secs(r.Median), secs(q.Median), x, verdict(x >= 5))
 			}
+			if r, q := g(scCold), other(scCold, "cgo-qemu"); r != nil && q != nil {
+				x := q.Median / r.Median
+				p("| cgo: cold build ≥ 4× faster than the QEMU Dockerfile | %s | %s | %s | %s | %.1f× faster | %s |\n", a.Name, ps.Name, secs(r.Median), secs(q.Median), x, verdict(x >= 4))
+			}
+			if r, d := g(scOneLine), other(scOneLine, "cgo-cross"); r != nil && d != nil {
+				x := r.Median / d.Median
+				p("| cgo: one-line change ≤ 1.0× the cross Dockerfile | %s | %s | %s | %s | %.2f× | %s |\n", a.Name, ps.Name, secs(r.Median), secs(d.Median), x, verdict(x <= 1.0))
+			}
 			if r, d := g(scNoChange), other(scNoChange, "dockerfile"); r != nil && d != nil {
 				x := r.Median / d.Median
 				p("| no-change rebuild ≤ 1.2× Dockerfile frontend | %s | %s | %s | %s | %.2f× | %s |\n", a.Name, ps.Name, secs(r.Median), secs(d.Median), x, verdict(x <= 1.2))
@@ -211,7 +224,7 @@ func renderTargets(b *strings.Builder, rs *Results) {
 			p("| ≤ 3 layers | %s | linux/amd64 | %d | 3 | | %s |\n", a.Name, img.Layers, verdict(img.Layers <= 3))
 		}
 	}
-	p("\n%s\n\n", flagsLine(rs, "", []string{"goapp", "dockerfile", "ko", "qemu"}))
+	p("\n%s\n\n", flagsLine(rs, "", []string{"goapp", "dockerfile", "ko", "qemu", "cgo-cross", "cgo-qemu"}))
 }
 
 // flagsLine says how the contenders (ids, or all that have results) called
@@ -237,7 +250,12 @@ func flagsLine(rs *Results, app string, ids []string) string {
 		if !ran {
 			continue
 		}
-		flags := c.Flags
+		var flags string
+		for _, x := range rs.Apps {
+			if (app == "" || x.Name == app) && c.builds(x) && !contains(strings.Split(flags, " / "), c.flagsFor(x)) {
+				flags = strings.TrimPrefix(flags+" / "+c.flagsFor(x), " / ")
+			}
+		}
 		if flags == "" {
 			flags = "not recorded"
 		}
@@ -308,12 +326,22 @@ func renderBreakdowns(b *strings.Builder, rs *Results) {
 	p := func(format string, a ...any) { fmt.Fprintf(b, format, a...) }
 	var shown bool
 	for _, a := range rs.Apps {
+		// A cgo app's breakdowns are for every platform set: its targets
+		// are for amd64+arm64.
+		psets := []string{"amd64"}
+		if a.Cgo != nil {
+			psets = nil
+			for _, ps := range rs.PlatformSets {
+				psets = append(psets, ps.Name)
+			}
+		}
 		for _, sc := range []string{scCold, scNoChange, scOneLine, scEphemeral} {
-			for _, c := range []string{"goapp", "dockerfile", "dockerfile-gw"} {
+			for _, pc := range cross(psets, []string{"goapp", "dockerfile", "dockerfile-gw", "cgo-cross"}) {
+				ps, c := pc[0], pc[1]
 				var bd *Breakdown
 				for i := range rs.Breakdowns {
 					x := &rs.Breakdowns[i]
-					if x.App == a.Name && x.Scenario == sc && x.Platforms == "amd64" && x.Contender == c {
+					if x.App == a.Name && x.Scenario == sc && x.Platforms == ps && x.Contender == c {
 						bd = x
 					}
 				}
@@ -321,13 +349,13 @@ func renderBreakdowns(b *strings.Builder, rs *Results) {
 					continue
 				}
 				if !shown {
-					p("## Where the time goes (linux/amd64 builds)\n\n")
+					p("## Where the time goes (linux/amd64 builds; every platform set of a cgo app)\n\n")
 					p("Medians over the timed runs, in ms from the start of `docker buildx build`, from BuildKit's progress (`--progress=rawjson`). ")
 					p("\"before\" is the client's start-up until BuildKit reports the first vertex; \"after\" is from the end of the last vertex to the exit of the client. ")
 					p("Lines with › are status lines within the vertex above.\n\n")
 					shown = true
 				}
-				p("### %s, %s, %s\n\n", a.Name, scenarioTitles[sc], contenderTitle(rs, c))
+				p("### %s, %s, %s\n\n", a.Name, scenarioTitles[sc]+psetSuffix(ps, a), contenderTitle(rs, c))
 				p("wall %.0f ms = before %.0f + vertices from %.0f to %.0f (covering %.0f) + after %.0f; %d runs.\n\n",
 					bd.WallMs, bd.FirstMs, bd.FirstMs, bd.LastMs, bd.BusyMs, bd.WallMs-bd.LastMs, bd.Runs)
 				p("| vertex | cached | start | duration |\n|---|--:|--:|--:|\n")
@@ -346,4 +374,24 @@ func renderBreakdowns(b *strings.Builder, rs *Results) {
 			}
 		}
 	}
+}
+
+// cross is every pair of an item of xs and an item of ys, xs outermost.
+func cross(xs, ys []string) [][2]string {
+	var out [][2]string
+	for _, x := range xs {
+		for _, y := range ys {
+			out = append(out, [2]string{x, y})
+		}
+	}
+	return out
+}
+
+// psetSuffix names platform set ps in a breakdown's title, where it is not
+// the amd64 of every app's breakdowns.
+func psetSuffix(ps string, a App) string {
+	if a.Cgo == nil {
+		return ""
+	}
+	return ", " + ps
 }

@@ -66,12 +66,12 @@ publish_image() {
 }
 
 # ---- Go toolchain image -----------------------------------------------------
-# make_rootfs ARCH DIR: a root filesystem with Go for linux/ARCH.
-make_rootfs() {
+# install_go ARCH DIR: Go for linux/ARCH in DIR/usr/local/go: this machine's
+# Go without its own test suite, or for another architecture the Go module
+# proxy's toolchain of the same version.
+install_go() {
 	local arch=$1 r=$2 src f p
-	mkdir -p "$r/usr/local/go" "$r/etc/ssl/certs" "$r/tmp" "$r/root" "$r/go/src" "$r/go/bin" "$r/bin"
-	chmod 1777 "$r/tmp" "$r/go" "$r/go/src" "$r/go/bin"
-	chmod 0700 "$r/root"
+	mkdir -p "$r/usr/local/go"
 	if [ "$arch" = "$GO_HOSTARCH" ]; then
 		# This machine's Go, without its own test suite.
 		tar -C "$GO_ROOT" --exclude=./test -cf - . | tar -C "$r/usr/local/go" -xf -
@@ -90,6 +90,15 @@ make_rootfs() {
 			[ -f "$r/usr/local/go/$p" ] && chmod +x "$r/usr/local/go/$p"
 		done < <(cd "$GO_ROOT" && find . -type f -perm -u+x -print0)
 	fi
+}
+
+# make_rootfs ARCH DIR: a root filesystem with Go for linux/ARCH.
+make_rootfs() {
+	local arch=$1 r=$2 p
+	mkdir -p "$r/etc/ssl/certs" "$r/tmp" "$r/root" "$r/go/src" "$r/go/bin" "$r/bin"
+	chmod 1777 "$r/tmp" "$r/go" "$r/go/src" "$r/go/bin"
+	chmod 0700 "$r/root"
+	install_go "$arch" "$r"
 	cp /etc/ssl/certs/ca-certificates.crt "$r/etc/ssl/certs/ca-certificates.crt"
 	printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n' >"$r/etc/passwd"
 	printf 'root:x:0:\nnogroup:x:65534:\n' >"$r/etc/group"
@@ -152,10 +161,15 @@ toolchain_image() {
 # the official image's environment. cgo builds use it by default: they install
 # the C libraries and a cross gcc with apt. Its root file system comes from
 # Debian's packages (mmdebstrap), from the archive this machine's apt sources
-# name. Only the linux/amd64 variant, the build platform's, is Debian: the
-# toolchain image always runs on the build platform. The linux/arm64 variant
-# is the busybox stand-in of make_rootfs, which is enough for builds without
-# cgo (a cgo build on an arm64 builder fails with go-app's "no apt-get" error).
+# name. `hack/stack.sh up` makes only the linux/amd64 variant, the build
+# platform's, Debian: go-app runs the toolchain image on the build platform
+# only. Its linux/arm64 variant is then the busybox stand-in of make_rootfs,
+# which is enough for builds without cgo (a cgo build on an arm64 builder
+# fails with go-app's "no apt-get" error). A Dockerfile that builds with cgo
+# under QEMU (the benchmark's) needs a Debian linux/arm64 variant too:
+# `hack/stack.sh golang-bookworm-arm64` makes it (debian_toolchain_image
+# debian), which runs Debian's maintainer scripts under QEMU and takes
+# several minutes, so `up` does not; `up` keeps it once made.
 DEBIAN_SUITE=bookworm
 DEBIAN_TOOLCHAIN_PACKAGES=(ca-certificates git openssh-client gcc g++ libc6-dev make pkg-config)
 
@@ -172,32 +186,50 @@ debian_sources() {
 	[ "$found" = 1 ] || die "no Debian archive in /etc/apt/sources.list.d/*.sources (deb822 stanzas signed by the debian-archive-keyring)"
 }
 
-# make_debian_rootfs DIR: Debian $DEBIAN_SUITE for amd64 with the C
-# toolchain, and this machine's Go.
+# make_debian_rootfs ARCH DIR: Debian $DEBIAN_SUITE for ARCH with the C
+# toolchain, and Go for linux/ARCH (install_go). For an architecture other
+# than this machine's, mmdebstrap runs the packages' maintainer scripts
+# under QEMU user emulation (binfmt_misc, arch-test).
 make_debian_rootfs() {
-	local r=$1 includes
+	local arch=$1 r=$2 includes
 	debian_sources >"$WORK_DIR/debian.sources"
 	includes=$(
 		IFS=,
 		echo "${DEBIAN_TOOLCHAIN_PACKAGES[*]}"
 	)
-	mmdebstrap --mode=root --variant=apt --arch=amd64 --include="$includes" \
+	mmdebstrap --mode=root --variant=apt --arch="$arch" --include="$includes" \
 		"$DEBIAN_SUITE" "$r" "$WORK_DIR/debian.sources"
 	# The container runtime mounts /dev.
 	rm -rf "${r:?}/dev" "$WORK_DIR/debian.sources"
-	mkdir -p "$r/dev" "$r/usr/local/go" "$r/go/src" "$r/go/bin"
+	mkdir -p "$r/dev" "$r/go/src" "$r/go/bin"
 	chmod 1777 "$r/go" "$r/go/src" "$r/go/bin"
-	tar -C "$GO_ROOT" --exclude=./test -cf - . | tar -C "$r/usr/local/go" -xf -
+	install_go "$arch" "$r"
 	# This machine's CA bundle, as in make_rootfs: the module proxy and the
 	# package archive may be reached through a TLS proxy only it trusts.
 	cp /etc/ssl/certs/ca-certificates.crt "$r/etc/ssl/certs/ca-certificates.crt"
 }
 
+# debian_toolchain_want ARM64: what the stamp of the golang bookworm image
+# records, for a linux/arm64 variant ARM64 (busybox or debian; busybox adds
+# nothing, so that the stamps of images made before there was a choice hold).
+debian_toolchain_want() {
+	local want="recipe=$TOOLCHAIN_RECIPE go=$GO_VERSION_FULL suite=$DEBIAN_SUITE packages=${DEBIAN_TOOLCHAIN_PACKAGES[*]} tags=${DEBIAN_TOOLCHAIN_TAGS[*]}"
+	[ "$1" = busybox ] || want="$want arm64=$1"
+	echo "$want"
+}
+
+# debian_toolchain_image [ARM64]: the golang bookworm image, with a linux/arm64
+# variant ARM64: busybox (the default, what `up` makes) or debian. An image
+# with a Debian linux/arm64 variant serves for busybox too: it is kept.
 debian_toolchain_image() {
+	local arm64=${1:-busybox} stamp=$STACK_DIR/golang-debian-image.stamp ctx=$WORK_DIR/golang-debian-image
+	case "$arm64" in
+	busybox | debian) ;;
+	*) die "debian_toolchain_image: unknown linux/arm64 variant '$arm64' (busybox or debian)" ;;
+	esac
 	step "golang bookworm" "$LOG_DIR/golang-debian-image.log"
-	local stamp=$STACK_DIR/golang-debian-image.stamp want ctx=$WORK_DIR/golang-debian-image
-	want="recipe=$TOOLCHAIN_RECIPE go=$GO_VERSION_FULL suite=$DEBIAN_SUITE packages=${DEBIAN_TOOLCHAIN_PACKAGES[*]} tags=${DEBIAN_TOOLCHAIN_TAGS[*]}"
-	if image_up_to_date "$stamp" "$want" "${DEBIAN_TOOLCHAIN_TAGS[@]}"; then
+	if image_up_to_date "$stamp" "$(debian_toolchain_want debian)" "${DEBIAN_TOOLCHAIN_TAGS[@]}" ||
+		{ [ "$arm64" = busybox ] && image_up_to_date "$stamp" "$(debian_toolchain_want busybox)" "${DEBIAN_TOOLCHAIN_TAGS[@]}"; }; then
 		done_step "${DEBIAN_TOOLCHAIN_TAGS[*]} up to date ($STAMP_DIGEST)"
 		return
 	fi
@@ -206,14 +238,18 @@ debian_toolchain_image() {
 	rm -rf "$ctx"
 	mkdir -p "$ctx"
 	{
-		make_debian_rootfs "$ctx/rootfs-amd64"
-		make_rootfs arm64 "$ctx/rootfs-arm64"
+		make_debian_rootfs amd64 "$ctx/rootfs-amd64"
+		if [ "$arm64" = debian ]; then
+			make_debian_rootfs arm64 "$ctx/rootfs-arm64"
+		else
+			make_rootfs arm64 "$ctx/rootfs-arm64"
+		fi
 	} >>"$LOG_DIR/golang-debian-image.log" 2>&1 || die "making the root file systems of the golang bookworm image failed"
 	golang_dockerfile "$ctx"
 	publish_image "$ctx" "$LOG_DIR/golang-debian-image.log" "${DEBIAN_TOOLCHAIN_TAGS[@]}"
-	printf '%s\n%s\n' "$want" "$PUBLISHED_DIGEST" >"$stamp"
+	printf '%s\n%s\n' "$(debian_toolchain_want "$arm64")" "$PUBLISHED_DIGEST" >"$stamp"
 	rm -rf "$ctx"
-	done_step "pushed ${DEBIAN_TOOLCHAIN_TAGS[*]} (linux/amd64 Debian, linux/arm64 busybox) $PUBLISHED_DIGEST"
+	done_step "pushed ${DEBIAN_TOOLCHAIN_TAGS[*]} (linux/amd64 Debian, linux/arm64 $arm64) $PUBLISHED_DIGEST"
 }
 
 # ---- busybox image ----------------------------------------------------------
