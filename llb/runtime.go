@@ -91,9 +91,7 @@ func assemble(opt Options, b *builder, target ocispecs.Platform, outs []binaryOu
 	// The first copy into scratch starts the chain; later ones extend it, so
 	// all of them are one file op.
 	var actions *llb.FileAction
-	copies := 0
 	copyIn := func(from llb.State, src, dst string, ci *llb.CopyInfo) {
-		copies++
 		if actions == nil {
 			actions = llb.Copy(from, src, dst, ci)
 			return

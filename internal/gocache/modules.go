@@ -42,8 +42,8 @@ type ModulesConfig struct {
 //     shared mount holds;
 //  3. from cfg.Out it removes the module zips (the go command builds from
 //     the extracted trees and verifies go.sum against the .ziphash files),
-//     the lock files, the modules' tests (see pruneTests), and the private
-//     modules unless cfg.KeepPrivate.
+//     the lock files, the modules' tests and other systems' sources (see
+//     pruneModuleTree), and the private modules unless cfg.KeepPrivate.
 //
 // Then it writes the layer's id (see Seed).
 func ExportModules(cfg ModulesConfig) error {
@@ -81,9 +81,10 @@ func ExportModules(cfg ModulesConfig) error {
 }
 
 // trimModuleCache removes from a module cache what a build does not read:
-// zips, locks, the modules' tests (pruneTests), and (unless keepPrivate)
-// every file of the modules matched by the private patterns, their
-// extracted trees and their cache/download entries alike.
+// zips, locks, the modules' tests and other systems' sources
+// (pruneModuleTree), and (unless keepPrivate) every file of the modules
+// matched by the private patterns, their extracted trees and their
+// cache/download entries alike.
 func trimModuleCache(root string, private []string, keepPrivate bool) error {
 	isPrivate := func(escaped string) bool {
 		if keepPrivate || len(private) == 0 {
@@ -120,7 +121,7 @@ func trimModuleCache(root string, private []string, keepPrivate bool) error {
 				if isPrivate(mod) {
 					return removeAllSkip(p)
 				}
-				if err := pruneTests(p); err != nil {
+				if err := pruneModuleTree(p); err != nil {
 					return err
 				}
 				return fs.SkipDir // a module's tree: the rest as it is
@@ -134,14 +135,14 @@ func trimModuleCache(root string, private []string, keepPrivate bool) error {
 	})
 }
 
-// pruneTests removes from a module's extracted tree its _test.go files,
+// pruneModuleTree removes from a module's extracted tree its _test.go files,
 // testdata directories and the sources of other systems than Linux
 // (otherOSSource), which go build never reads for go-app's targets: over a
 // third of the files of a typical build list, each of which a new builder
 // would unpack. A directory whose package embeds files (a //go:embed line
 // in a non-test .go file) keeps everything under it, since a pattern may
 // name them.
-func pruneTests(tree string) error {
+func pruneModuleTree(tree string) error {
 	embeds := map[string]bool{}
 	err := filepath.WalkDir(tree, func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".go") || strings.HasSuffix(p, "_test.go") {
