@@ -189,8 +189,9 @@ func scanLayer(dir string, l ociDescriptor, img *Image) error {
 // settings of its build information as `go version -m` prints them
 // (CGO_ENABLED, -trimpath, -tags, ...; without GOOS, GOARCH, the compiler,
 // the default build mode and VCS stamps), whether it has a symbol table
-// and DWARF, and whether it is statically linked. The go command leaves -ldflags out of the build information
-// of a -trimpath build, so -s and -w are read from the ELF sections.
+// and DWARF, and whether it is statically linked. The go command leaves
+// -ldflags out of the build information of a -trimpath build, so -s and -w
+// are read from the ELF sections.
 func goBuild(r io.ReaderAt) (string, error) {
 	bi, err := buildinfo.Read(r)
 	if err != nil {

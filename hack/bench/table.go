@@ -250,12 +250,13 @@ func flagsLine(rs *Results, app string, ids []string) string {
 		if !ran {
 			continue
 		}
-		var flags string
+		var configured []string
 		for _, x := range rs.Apps {
-			if (app == "" || x.Name == app) && c.builds(x) && !contains(strings.Split(flags, " / "), c.flagsFor(x)) {
-				flags = strings.TrimPrefix(flags+" / "+c.flagsFor(x), " / ")
+			if f := c.flagsFor(x); (app == "" || x.Name == app) && c.builds(x) && !contains(configured, f) {
+				configured = append(configured, f)
 			}
 		}
+		flags := strings.Join(configured, " / ")
 		if flags == "" {
 			flags = "not recorded"
 		}
