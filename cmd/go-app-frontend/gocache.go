@@ -115,7 +115,7 @@ func gobuild(args []string) error {
 		return fmt.Errorf("usage: go-app-frontend gobuild -modules DIR -- go build ...")
 	}
 	if mount := os.Getenv("GOMODCACHE"); mount != "" {
-		st, err := gocache.Seed(*modLayer, mount, gocache.ModulesIDFile, "cache")
+		st, err := gocache.Seed(*modLayer, mount)
 		switch {
 		case err != nil:
 			// The go command fetches what is missing.

@@ -48,7 +48,7 @@ import (
 const (
 	ModulesIDFile = "cache/go-app-layer.id"
 	// seededDir holds, in a cache mount, one empty file per layer id
-	// copied in (relative to the mount; under cache/ for GOMODCACHE).
+	// copied in, under the mount's cache/.
 	seededDir = "go-app-seeded"
 )
 
@@ -103,25 +103,22 @@ type SeedStats struct {
 	Bytes int64
 }
 
-// Seed copies into dst (a cache mount) every file of src (a layer written by
-// ExportModules) that dst lacks, then marks dst as seeded
-// with src's id, so that the next Seed of the same layer returns at once.
-// Files already in dst are left as they are: both caches name their
-// entries by content or by module version, so a file of the same name has
-// the same content. Each file (and each module directory of a module
-// cache, a name holding "@") appears in dst at once, through a rename, so
-// a concurrent build sharing the mount never sees half of one.
-//
-// seededIn is where the marker goes, relative to dst ("cache" for a module
-// cache, "" for a build cache). A src that does not exist or carries no id
-// copies nothing.
-func Seed(src, dst, idFile, seededIn string) (SeedStats, error) {
+// Seed copies into dst (a GOMODCACHE cache mount) every file of src (a
+// module layer written by ExportModules) that dst lacks, then marks dst as
+// seeded with src's id (under cache/), so that the next Seed of the same
+// layer returns at once. Files already in dst are left as they are: a
+// module cache names its entries by module version, so a file of the same
+// name has the same content. Each file (and each module directory, a name
+// holding "@") appears in dst at once, through a rename, so a concurrent
+// build sharing the mount never sees half of one. A src that does not
+// exist or carries no id copies nothing.
+func Seed(src, dst string) (SeedStats, error) {
 	var st SeedStats
-	id := readID(src, idFile)
+	id := readID(src, ModulesIDFile)
 	if id == "" {
 		return st, nil
 	}
-	marker := filepath.Join(dst, seededIn, seededDir, id)
+	marker := filepath.Join(dst, "cache", seededDir, id)
 	if _, err := os.Stat(marker); err == nil {
 		st.Skipped = true
 		return st, nil
@@ -131,7 +128,7 @@ func Seed(src, dst, idFile, seededIn string) (SeedStats, error) {
 			return err
 		}
 		rel, _ := filepath.Rel(src, p)
-		if rel == "." || rel == idFile {
+		if rel == "." || rel == ModulesIDFile {
 			return nil
 		}
 		target := filepath.Join(dst, rel)

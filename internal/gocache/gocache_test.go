@@ -59,7 +59,7 @@ func TestSeed(t *testing.T) {
 	if _, err := writeID(layer, ModulesIDFile); err != nil {
 		t.Fatal(err)
 	}
-	st, err := Seed(layer, mount, ModulesIDFile, "cache")
+	st, err := Seed(layer, mount)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,12 +86,12 @@ func TestSeed(t *testing.T) {
 	}
 	// The same layer again: one stat.
 	os.RemoveAll(filepath.Join(mount, "example.com/a@v1.0.0"))
-	if st, err := Seed(layer, mount, ModulesIDFile, "cache"); err != nil || !st.Skipped || st.Files != 0 {
+	if st, err := Seed(layer, mount); err != nil || !st.Skipped || st.Files != 0 {
 		t.Errorf("second seed: %+v, %v; want skipped", st, err)
 	}
 	// A layer without an id (a step that failed before writing it) copies
 	// nothing.
-	if st, err := Seed(t.TempDir(), mount, ModulesIDFile, "cache"); err != nil || st.Files != 0 {
+	if st, err := Seed(t.TempDir(), mount); err != nil || st.Files != 0 {
 		t.Errorf("seed from an empty layer: %+v, %v", st, err)
 	}
 }
@@ -348,7 +348,7 @@ func TestLayersRoundTrip(t *testing.T) {
 	// complete.
 	depsLayer = depsLayer2
 	gomod, gocache := filepath.Join(tmp, "newmod"), filepath.Join(tmp, "newcache")
-	if _, err := Seed(modLayer, gomod, ModulesIDFile, "cache"); err != nil {
+	if _, err := Seed(modLayer, gomod); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.CopyFS(gocache, os.DirFS(depsLayer)); err != nil {
