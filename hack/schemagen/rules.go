@@ -49,9 +49,8 @@ var rules = map[string]rule{
 		},
 	},
 	"module": {
-		why: "validator.module: relative to the build context, so not absolute (empty leaves module unset)",
+		why: "validator.module: relative to the build context, so not absolute (empty leaves module unset); any scalar's text is a directory name (module: 0)",
 		keywords: obj{
-			"type":    []any{"string", "null"},
 			"pattern": `^([^/]|$)`,
 		},
 	},
