@@ -296,6 +296,7 @@ common_flags() {
 		-ko-base "$KO_BASE" \
 		-buildkitd "$BUILDKITD" \
 		-sock-dir "$SOCK_DIR" \
+		-registry "$REGISTRY" \
 		-dockerfile-frontend "$DF_IMAGE@$(cat "$BENCH_DIR/dockerfile-frontend.digest")"
 }
 

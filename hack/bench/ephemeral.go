@@ -23,15 +23,6 @@ import (
 	"time"
 )
 
-const ephemeralNote = "Ephemeral runner: every build of this scenario, untimed preparation and timed run alike, " +
-	"runs on a new buildkitd with an empty state directory (the bench daemon's binary and configuration, its own --root and socket), " +
-	"stopped and deleted right after it. The preparation builds the previous commit with --cache-to type=local,dest=DIR,mode=max " +
-	"(ko: on the host with empty GOCACHE and GOMODCACHE, then tar+gzip of both, what actions/cache saves); " +
-	"the timed run makes the one-line change and builds with --cache-from type=local,src=DIR and --cache-to type=local,dest=DIR2,mode=max, " +
-	"the export included, as in a CI job (ko: untar into empty directories, then ko build; the restore is timed, and nothing is saved, " +
-	"as actions/cache saves only when its key missed). Starting the daemon is not timed; pulling the toolchain and frontend images and importing the cache are. " +
-	"\"go-app, no cache import\" is the same go-app build without --cache-from."
-
 // ephBuilderPrefix names the buildx builder of a throwaway daemon.
 const ephBuilderPrefix = "go-app-bench-eph-"
 
@@ -350,8 +341,7 @@ func (r *runner) ephemeralRun(ctx context.Context, a App, p PlatformSet, ct Cont
 	}
 	defer func() { _ = removeAll(dir) }()
 	label := fmt.Sprintf("%s-%d", scEphemeral, i+1)
-	cacheIn := filepath.Join(dir, "cache-in")
-	cacheOut := filepath.Join(dir, "cache-out")
+	cacheIn, cacheOut := r.ephCache.locations(dir, strings.NewReplacer("+", "-").Replace(strings.ToLower(a.Name+"-"+p.Name+"-"+ct.ID)), r.session+"-"+label)
 	tarball := filepath.Join(dir, "go-caches.tar.gz")
 
 	// Preparation: the previous commit.
@@ -363,14 +353,11 @@ func (r *runner) ephemeralRun(ctx context.Context, a App, p PlatformSet, ct Cont
 	case ct.Kind == kindBuildKit:
 		err := r.onNewDaemon(ctx, func(d *ephDaemon) error {
 			_, err := r.build(ctx, a, p, ct, label+"-prep", buildOpts{builder: d.builder,
-				buildArgs: []string{"--cache-to", "type=local,dest=" + cacheIn + ",mode=max"}})
+				buildArgs: []string{"--cache-to", r.ephCache.to(cacheIn)}})
 			return err
 		})
 		if err != nil {
 			return nil, 0, 0, fmt.Errorf("preparation: %w", err)
-		}
-		if imp, err = treeBytes(cacheIn); err != nil {
-			return nil, 0, 0, err
 		}
 	case ct.Kind == kindKo:
 		// Both directories exist even when one stays empty (hello has no
@@ -406,9 +393,9 @@ func (r *runner) ephemeralRun(ctx context.Context, a App, p PlatformSet, ct Cont
 	}
 	switch ct.Kind {
 	case kindBuildKit:
-		args := []string{"--cache-to", "type=local,dest=" + cacheOut + ",mode=max"}
+		args := []string{"--cache-to", r.ephCache.to(cacheOut)}
 		if !ct.NoCacheImport {
-			args = append([]string{"--cache-from", "type=local,src=" + cacheIn}, args...)
+			args = append([]string{"--cache-from", r.ephCache.from(cacheIn)}, args...)
 		}
 		err = r.onNewDaemon(ctx, func(d *ephDaemon) error {
 			var err error
@@ -418,7 +405,10 @@ func (r *runner) ephemeralRun(ctx context.Context, a App, p PlatformSet, ct Cont
 		if err != nil {
 			return nil, 0, 0, err
 		}
-		if exp, err = treeBytes(cacheOut); err != nil {
+		if ct.NoCacheImport {
+			cacheIn = ""
+		}
+		if imp, exp, err = r.ephCache.sizes(ctx, cacheIn, cacheOut); err != nil {
 			return nil, 0, 0, err
 		}
 	case kindKo:

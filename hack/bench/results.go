@@ -58,6 +58,9 @@ type RunConfig struct {
 	// holds each one's; Result.GoBuild what its binary says).
 	Flags string   `json:"flags"`
 	Notes []string `json:"notes"`
+	// EphemeralCache is the ephemeral scenario's cache backend (registry
+	// or local; empty in results from before it was recorded: local).
+	EphemeralCache string `json:"ephemeral_cache,omitempty"`
 }
 
 // LoadSample is /proc/loadavg at a point of the run, to show concurrent load.

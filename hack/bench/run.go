@@ -115,7 +115,7 @@ const commonFlags = `CGO_ENABLED=0 go build -trimpath -ldflags="-s -w ..." for e
 const outputNote = "BuildKit contenders: docker buildx build --output type=oci,dest=DIR,tar=false --provenance=false --sbom=false; " +
 	"ko: ko build --push=false --oci-layout-path DIR --sbom=none; host: go build -o DIR per platform. " +
 	"Ephemeral scenario: the same, on a new buildkitd with an empty state directory for every build, " +
-	"with --cache-from type=local,src=DIR (the preparation's --cache-to) and --cache-to type=local,dest=DIR2,mode=max; " +
+	"with --cache-from (the preparation's --cache-to) and --cache-to mode=max, see its note; " +
 	"ko: GOCACHE and GOMODCACHE restored from a .tar.gz"
 
 // goAppBuild is the build section of the bench's copy of an app's
@@ -211,9 +211,11 @@ type runner struct {
 	work    string // temporary: app copies, outputs
 	logDir  string // rawjson progress of every BuildKit build
 	session string // makes every edit of this run unique
-	seq     int
-	koConf  string // the .ko.yaml of every ko build (KO_CONFIG_PATH)
-	ephSeq  int    // throwaway daemons started
+	// ephCache is where the ephemeral scenario keeps the cache.
+	ephCache ephCache
+	seq      int
+	koConf   string // the .ko.yaml of every ko build (KO_CONFIG_PATH)
+	ephSeq   int    // throwaway daemons started
 
 	copies map[string]*appCopy
 	traces map[key][]*trace
@@ -248,6 +250,9 @@ func cmdRun(ctx context.Context, args []string) error {
 	fl.StringVar(&r.dfFrontend, "dockerfile-frontend", "", "BuildKit's Dockerfile frontend as an image, pinned by digest (for contender dockerfile-gw)")
 	fl.StringVar(&r.buildkitd, "buildkitd", "buildkitd", "buildkitd binary of the ephemeral scenario's throwaway daemons (the bench daemon's)")
 	fl.StringVar(&r.sockDir, "sock-dir", "/run/go-app-bench", "directory of the throwaway daemons' sockets")
+	fl.StringVar(&r.ephCache.kind, "ephemeral-cache", ephCacheRegistry, "where the ephemeral scenario keeps the cache between builds: "+
+		ephCacheRegistry+" (the -registry, as hosted CI's registry and gha backends) or "+ephCacheLocal+" (a directory)")
+	fl.StringVar(&r.ephCache.registry, "registry", "", "registry (host:port, over http) of the ephemeral scenario's registry cache")
 	apps := fl.String("apps", strings.Join(appNames(defaultApps), ","), "apps to build ("+strings.Join(appNames(allApps), ", ")+")")
 	psets := fl.String("platforms", "amd64,amd64+arm64", "platform sets (amd64, amd64+arm64)")
 	scenarios := fl.String("scenarios", strings.Join(allScenarios, ","), "scenarios ("+strings.Join(allScenarios, ", ")+")")
@@ -261,6 +266,15 @@ func cmdRun(ctx context.Context, args []string) error {
 		return errors.New("run: -repo, -addr, -frontend, -ko-base and -out are required (hack/bench/bench.sh passes them)")
 	}
 	var err error
+	switch r.ephCache.kind {
+	case ephCacheLocal:
+	case ephCacheRegistry:
+		if r.ephCache.registry == "" {
+			return errors.New("run: -ephemeral-cache registry needs -registry (hack/bench/bench.sh passes it)")
+		}
+	default:
+		return fmt.Errorf("run: -ephemeral-cache %q: use %s or %s", r.ephCache.kind, ephCacheRegistry, ephCacheLocal)
+	}
 	if r.runRules, err = parseRuns(defaultRuns + "," + *runs); err != nil {
 		return err
 	}
@@ -371,7 +385,8 @@ func (r *runner) run(ctx context.Context, command string) (err error) {
 		},
 	}
 	if contains(r.scenarios, scEphemeral) {
-		r.rs.Config.Notes = append(r.rs.Config.Notes, ephemeralNote)
+		r.rs.Config.EphemeralCache = r.ephCache.kind
+		r.rs.Config.Notes = append(r.rs.Config.Notes, ephemeralNote(r.ephCache.kind))
 	}
 	if out, err := runCmd(ctx, r.repo, nil, "git", "rev-parse", "HEAD"); err == nil {
 		r.rs.Config.Commit = strings.TrimSpace(out)
