@@ -123,7 +123,18 @@ func buildImage(ctx context.Context, c client.Client, bc *dockerui.Client, opt g
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := verifyBinaries(ctx, ref, s, sm, res.Binaries, opt.TargetPlatform); err != nil {
+	// On scratch the binaries must be static, and their check reads
+	// nothing but them: from their own layer, which a builder that
+	// imported the runtime files layer from a cache does not have to
+	// unpack and merge with it for that. BuildKit solves the image when
+	// it exports it.
+	bins := ref
+	if s.Runtime.Base == spec.DefaultBase {
+		if bins, err = solveState(ctx, c, bc, res.BinariesLayer, opt.TargetPlatform, marshalOpts, false); err != nil {
+			return nil, nil, err
+		}
+	}
+	if err := verifyBinaries(ctx, bins, s, sm, res.Binaries, opt.TargetPlatform); err != nil {
 		return nil, nil, err
 	}
 	if err := verifyCapabilities(ctx, ref, s, sm, res.Binaries); err != nil {

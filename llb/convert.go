@@ -127,6 +127,10 @@ type Result struct {
 	Image *dockerspec.DockerOCIImage
 	// Binaries maps each binary's name to its path in State.
 	Binaries map[string]string
+	// BinariesLayer is the top layer of State (Convert only): the
+	// binaries at their paths in State, and runtime.files. Checks that
+	// read nothing else read them there, without the rest of the image.
+	BinariesLayer llb.State
 }
 
 // fileTime stamps every file of the runtime image, so that the same source
@@ -185,7 +189,7 @@ func Convert(opt Options) (*Result, error) {
 		outs = append(outs, binaryOut{name: bin.Name, state: st})
 		bins[bin.Name] = spec.DefaultBinaryDir + "/" + bin.Name
 	}
-	rootfs, err := assemble(opt, b, target, outs)
+	rootfs, top, err := assemble(opt, b, target, outs)
 	if err != nil {
 		return nil, err
 	}
@@ -193,7 +197,7 @@ func Convert(opt Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Result{State: rootfs, Image: img, Binaries: bins}, nil
+	return &Result{State: rootfs, Image: img, Binaries: bins, BinariesLayer: top}, nil
 }
 
 // builder is the builder stage shared by every binary and platform.

@@ -84,7 +84,8 @@ func datedLayer(tree llb.State, t time.Time, name string, opts ...llb.Constraint
 // runtime files, or the base image), for the debug image the busybox layer,
 // and one layer with the binaries and the spec's extra files. Merge keeps
 // them separate layers, so a code change re-exports only the binaries.
-func assemble(opt Options, b *builder, target ocispecs.Platform, outs []binaryOut) (llb.State, error) {
+// binaries is that last layer.
+func assemble(opt Options, b *builder, target ocispecs.Platform, outs []binaryOut) (rootfs, binaries llb.State, err error) {
 	t := filesTime(opt)
 	plat := platformName(target)
 
@@ -130,11 +131,11 @@ func assemble(opt Options, b *builder, target ocispecs.Platform, outs []binaryOu
 		if s := opt.Spec.Build; s.Cgo && !s.CgoStatic() {
 			layers = append([]llb.State{b.cgoLibraries(target, outs, base, t)}, layers...)
 		}
-		return llb.Merge(append([]llb.State{base.State}, layers...), llb.WithCustomName(name+" on "+base.Ref)), nil
+		return llb.Merge(append([]llb.State{base.State}, layers...), llb.WithCustomName(name+" on "+base.Ref)), top, nil
 	}
 	files, err := b.runtimeFiles()
 	if err != nil {
-		return llb.State{}, err
+		return llb.State{}, llb.State{}, err
 	}
-	return llb.Merge(append([]llb.State{datedLayer(files, t, "runtime files layer", llb.Platform(b.opt.BuildPlatform))}, layers...), llb.WithCustomName(name)), nil
+	return llb.Merge(append([]llb.State{datedLayer(files, t, "runtime files layer", llb.Platform(b.opt.BuildPlatform))}, layers...), llb.WithCustomName(name)), top, nil
 }
