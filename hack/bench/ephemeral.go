@@ -341,7 +341,8 @@ func (r *runner) ephemeralRun(ctx context.Context, a App, p PlatformSet, ct Cont
 	}
 	defer func() { _ = removeAll(dir) }()
 	label := fmt.Sprintf("%s-%d", scEphemeral, i+1)
-	cacheIn, cacheOut := r.ephCache.locations(dir, strings.NewReplacer("+", "-").Replace(strings.ToLower(a.Name+"-"+p.Name+"-"+ct.ID)), r.session+"-"+label)
+	repo := strings.ReplaceAll(strings.ToLower(a.Name+"-"+p.Name+"-"+ct.ID), "+", "-")
+	cacheIn, cacheOut := r.ephCache.locations(dir, repo, r.session+"-"+label)
 	tarball := filepath.Join(dir, "go-caches.tar.gz")
 
 	// Preparation: the previous commit.
