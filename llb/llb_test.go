@@ -377,6 +377,19 @@ func TestRuntimeOnScratch(t *testing.T) {
 	if res.Binaries["server"] != "/usr/local/bin/server" {
 		t.Errorf("binaries = %v", res.Binaries)
 	}
+	// The check after the build reads the binaries from the image's top
+	// layer: BinariesLayer is that layer, at the same paths.
+	def, err := res.BinariesLayer.Marshal(context.Background(), llb.Platform(arm64))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out pb.Op // the definition's last op points at its result
+	if err := out.UnmarshalVT(def.Def[len(def.Def)-1]); err != nil || len(out.Inputs) != 1 {
+		t.Fatalf("BinariesLayer's definition ends in %v (%v)", &out, err)
+	}
+	if got, want := out.Inputs[0].Digest, merge.Inputs[1].Digest; got != want {
+		t.Errorf("BinariesLayer is op %s (%q), want the image's top layer %s", got, g.names[digest.Digest(got)], want)
+	}
 }
 
 func TestRuntimeOnBaseImage(t *testing.T) {
