@@ -1,7 +1,9 @@
 package gocache
 
 import (
+	"bufio"
 	"bytes"
+	"encoding/base64"
 	"fmt"
 	"io"
 	"io/fs"
@@ -488,5 +490,48 @@ func TestGoBuildOnModuleLayerInPlace(t *testing.T) {
 	// A one-line change on the same builder: the main package again.
 	if got := build("2"); !strings.Contains(got, "example.com/app") {
 		t.Errorf("second build:\n%s", got)
+	}
+}
+
+// TestProgReader reads the stream the go command writes (cmd/go's
+// ProgCache.writeToChild): a JSON request, a blank line, then for a put
+// the body as a JSON string of base64; and rejects bodies that are not.
+func TestProgReader(t *testing.T) {
+	bodies := [][]byte{[]byte("x"), []byte("two"), bytes.Repeat([]byte{0, 0xff, '"', '\\'}, 1000)}
+	var stream bytes.Buffer
+	for i, b := range bodies {
+		fmt.Fprintf(&stream, "{\"ID\":%d,\"Command\":\"put\",\"BodySize\":%d}\n\n\"%s\"\n", i+1, len(b), base64.StdEncoding.EncodeToString(b))
+	}
+	stream.WriteString("{\"ID\":9,\"Command\":\"close\"}\n\n")
+	p := &progReader{r: bufio.NewReader(&stream)}
+	for i, want := range bodies {
+		var req progRequest
+		if err := p.request(&req); err != nil || req.ID != int64(i+1) || req.Command != "put" {
+			t.Fatalf("request %d = %+v, %v", i+1, req, err)
+		}
+		got, err := p.body(req.BodySize)
+		if err != nil || !bytes.Equal(got, want) {
+			t.Fatalf("body %d = %d bytes, %v; want %d bytes", i+1, len(got), err, len(want))
+		}
+	}
+	var req progRequest
+	if err := p.request(&req); err != nil || req.Command != "close" {
+		t.Fatalf("last request = %+v, %v", req, err)
+	}
+	if err := p.request(&req); err != io.EOF {
+		t.Errorf("after the last request: %v, want io.EOF", err)
+	}
+	for name, bad := range map[string]string{
+		"not a string":   `123`,
+		"too short":      `"eA="`,
+		"escaped":        `"\u0041AAA"`,
+		"unterminated":   `"AAAA`,
+		"not base64":     `"!!!!"`,
+		"no closing end": `"AAAAAAAA"`,
+	} {
+		p := &progReader{r: bufio.NewReader(strings.NewReader(bad))}
+		if got, err := p.body(3); err == nil {
+			t.Errorf("%s: body %q read as %q", name, bad, got)
+		}
 	}
 }
