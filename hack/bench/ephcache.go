@@ -151,14 +151,29 @@ func (c ephCache) blobs(ctx context.Context, ref string) (map[string]int64, erro
 	return blobs, nil
 }
 
-// ephemeralNote describes the ephemeral scenario with cache backend kind
-// ("" is local: results written before the backend was recorded).
+// localResults says whether results with cache backend kind used
+// directories: "" is local too, from results written before the backend
+// was recorded.
+func localResults(kind string) bool { return kind != ephCacheRegistry }
+
+// ephemeralSizes says what the sizes of the caches table are with cache
+// backend kind.
+func ephemeralSizes(kind string) string {
+	if localResults(kind) {
+		return "\"cache restored\" is the size of what the timed build started from: the preparation's `--cache-to type=local,mode=max` directory " +
+			"(du -sb), for ko the .tar.gz of GOCACHE and GOMODCACHE; \"cache exported\" is the `--cache-to` directory the timed build wrote. Medians over the runs."
+	}
+	return "\"cache restored\" is the size of what the timed build started from: the blobs of the preparation's `--cache-to type=registry,mode=max` cache manifest, " +
+		"for ko the .tar.gz of GOCACHE and GOMODCACHE; \"cache exported\" is what the timed build's `--cache-to` uploaded: the blobs of its cache manifest the registry did not have. Medians over the runs."
+}
+
+// ephemeralNote describes the ephemeral scenario with cache backend kind.
 func ephemeralNote(kind string) string {
 	cache := "--cache-to type=registry,ref=REPO:RUN-prep,mode=max " +
 		"(a registry of the local stack, the stand-in for the registry and gha backends of hosted CI)"
 	timed := "--cache-from type=registry,ref=REPO:RUN-prep and --cache-to type=registry,ref=REPO:RUN-run,mode=max into the same repository, " +
 		"which uploads only the blobs the registry does not have, as a CI job's export into its cache ref does"
-	if kind == "" || kind == ephCacheLocal {
+	if localResults(kind) {
 		cache = "--cache-to type=local,dest=DIR,mode=max"
 		timed = "--cache-from type=local,src=DIR and --cache-to type=local,dest=DIR2,mode=max " +
 			"(BuildKit unpacks every layer of a type=local import as it loads it, one after the other)"

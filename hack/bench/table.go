@@ -289,13 +289,7 @@ func renderEphemeral(b *strings.Builder, rs *Results, a App) {
 	}
 	p("### %s: ephemeral runner, caches\n\n", a.Name)
 	p("Each run uses a new, empty buildkitd (ko: new, empty GOCACHE and GOMODCACHE); see the note below. ")
-	if rs.Config.EphemeralCache == ephCacheRegistry {
-		p("\"cache restored\" is the size of what the timed build started from: the blobs of the preparation's `--cache-to type=registry,mode=max` cache manifest, ")
-		p("for ko the .tar.gz of GOCACHE and GOMODCACHE; \"cache exported\" is what the timed build's `--cache-to` uploaded: the blobs of its cache manifest the registry did not have. Medians over the runs.\n\n")
-	} else {
-		p("\"cache restored\" is the size of what the timed build started from: the preparation's `--cache-to type=local,mode=max` directory ")
-		p("(du -sb), for ko the .tar.gz of GOCACHE and GOMODCACHE; \"cache exported\" is the `--cache-to` directory the timed build wrote. Medians over the runs.\n\n")
-	}
+	p("%s\n\n", ephemeralSizes(rs.Config.EphemeralCache))
 	p("| platforms | contender | runs | median | min–max | × Dockerfile | × ko | cache restored | cache exported |\n")
 	p("|---|---|--:|--:|--:|--:|--:|--:|--:|\n")
 	for _, r := range rows {
