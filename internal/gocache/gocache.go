@@ -47,9 +47,9 @@ import (
 // clash.
 const (
 	ModulesIDFile = "cache/go-app-layer.id"
-	// seededDir holds, in a cache mount, one empty file per layer id
-	// copied in, under the mount's cache/.
-	seededDir = "go-app-seeded"
+	// seededDir holds, in a GOMODCACHE cache mount (beside the id file's
+	// place in a layer), one empty file per layer id copied in.
+	seededDir = "cache/go-app-seeded"
 )
 
 // writeID writes into root the id of its content: a digest of every
@@ -105,7 +105,7 @@ type SeedStats struct {
 
 // Seed copies into dst (a GOMODCACHE cache mount) every file of src (a
 // module layer written by ExportModules) that dst lacks, then marks dst as
-// seeded with src's id (under cache/), so that the next Seed of the same
+// seeded with src's id (in seededDir), so that the next Seed of the same
 // layer returns at once. Files already in dst are left as they are: a
 // module cache names its entries by module version, so a file of the same
 // name has the same content. Each file (and each module directory, a name
@@ -118,7 +118,7 @@ func Seed(src, dst string) (SeedStats, error) {
 	if id == "" {
 		return st, nil
 	}
-	marker := filepath.Join(dst, "cache", seededDir, id)
+	marker := filepath.Join(dst, seededDir, id)
 	if _, err := os.Stat(marker); err == nil {
 		st.Skipped = true
 		return st, nil
