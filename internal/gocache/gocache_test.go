@@ -535,3 +535,47 @@ func TestProgReader(t *testing.T) {
 		}
 	}
 }
+
+// The cache program writes as the go command does: in place, cut to
+// length, so that a file written over a longer or a half-written one ends
+// up right; and a get never answers with an output of the wrong size.
+func TestCacheFileWrites(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "ab", "abcd-d")
+	for _, data := range []string{"a longer first version", "short", ""} {
+		if err := writeCacheFile(p, []byte(data)); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := os.ReadFile(p); err != nil || string(got) != data {
+			t.Fatalf("after writing %q: %q, %v", data, got, err)
+		}
+	}
+
+	mount, out := filepath.Join(dir, "mount"), filepath.Join(dir, "out")
+	id, output, body := bytes.Repeat([]byte{1}, 32), bytes.Repeat([]byte{2}, 32), []byte("compiled package")
+	if _, err := progPut(mount, id, output, body); err != nil {
+		t.Fatal(err)
+	}
+	// An earlier copy into out stopped half way (no action entry in out).
+	if err := writeCacheFile(diskName(out, output, "d"), body[:4]); err != nil {
+		t.Fatal(err)
+	}
+	e, path, from, err := progGet(mount, out, id)
+	if err != nil || path == "" || from != mount || e.size != int64(len(body)) {
+		t.Fatalf("get from the mount: %+v %q %q %v", e, path, from, err)
+	}
+	if got, err := os.ReadFile(path); err != nil || !bytes.Equal(got, body) {
+		t.Fatalf("output copied into out: %q, %v; want %q", got, err, body)
+	}
+	if _, path, from, err = progGet(mount, out, id); err != nil || from != out || path != diskName(out, output, "d") {
+		t.Fatalf("second get: %q %q %v, want it from out", path, from, err)
+	}
+
+	// An output shorter than its entry says is a miss, never a wrong answer.
+	if err := writeCacheFile(diskName(mount, output, "d"), body[:4]); err != nil {
+		t.Fatal(err)
+	}
+	if _, path, _, err := progGet(mount, filepath.Join(dir, "out2"), id); err != nil || path != "" {
+		t.Fatalf("get of a truncated output: %q, %v; want a miss", path, err)
+	}
+}

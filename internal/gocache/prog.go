@@ -6,8 +6,10 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -239,15 +241,12 @@ func progGet(mount, out string, id []byte) (e entry, path, from string, err erro
 		return e, "", "", nil
 	}
 	dst := diskName(out, e.output, "d")
-	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-		return e, "", "", err
-	}
-	if _, err := os.Stat(dst); err != nil {
-		if _, err := copyFileAtomic(diskName(mount, e.output, "d"), dst); err != nil {
+	if fi, err := os.Stat(dst); err != nil || fi.Size() != e.size {
+		if err := copyCacheFile(diskName(mount, e.output, "d"), dst, e.size); err != nil {
 			return e, "", "", nil // gone meanwhile: a miss, the go command compiles
 		}
 	}
-	if err := writeAtomic(diskName(out, id, "a"), raw); err != nil {
+	if err := writeCacheFile(diskName(out, id, "a"), raw); err != nil {
 		return e, "", "", err
 	}
 	return e, dst, mount, nil
@@ -261,32 +260,71 @@ func progPut(out string, id, output, body []byte) (string, error) {
 	}
 	dst := diskName(out, output, "d")
 	if fi, err := os.Stat(dst); err != nil || fi.Size() != int64(len(body)) {
-		if err := writeAtomic(dst, body); err != nil {
+		if err := writeCacheFile(dst, body); err != nil {
 			return "", err
 		}
 	}
 	ent := fmt.Sprintf("v1 %x %x %20d %20d\n", id, output, len(body), time.Now().UnixNano())
-	return dst, writeAtomic(diskName(out, id, "a"), []byte(ent))
+	return dst, writeCacheFile(diskName(out, id, "a"), []byte(ent))
 }
 
-// writeAtomic writes data to p through a temporary file and a rename.
-func writeAtomic(p string, data []byte) error {
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(p), ".go-app-put-*")
+// writeCacheFile writes data to p the way the go command writes its own
+// build cache (cmd/go/internal/cache): in place, without truncating first,
+// then cut to length. An output file is named by the hash of its content,
+// so every writer of it writes the same bytes, and the action entry that
+// names it, with its size, is written after it: a build sharing the mount
+// reads no file, a short one (which that size rejects) or the right one. A
+// temporary file and a rename would double the file system operations,
+// which is what a cold dependency step spends its system time on.
+func writeCacheFile(p string, data []byte) error {
+	f, err := openCacheFile(p)
 	if err != nil {
 		return err
 	}
-	_, err = tmp.Write(data)
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
+	_, err = f.Write(data)
+	return closeCacheFile(f, int64(len(data)), err)
+}
+
+// copyCacheFile copies the cache file src, of size bytes, to dst as
+// writeCacheFile writes (the copy stays in the kernel: copy_file_range).
+func copyCacheFile(src, dst string, size int64) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
 	}
+	defer in.Close()
+	f, err := openCacheFile(dst)
+	if err != nil {
+		return err
+	}
+	n, err := io.Copy(f, in)
+	if err == nil && n != size {
+		err = fmt.Errorf("%s: %d bytes, the action entry says %d", src, n, size)
+	}
+	return closeCacheFile(f, n, err)
+}
+
+// openCacheFile opens p for writing in place, creating it and its
+// directory (one of the cache's 256) if need be.
+func openCacheFile(p string) (*os.File, error) {
+	f, err := os.OpenFile(p, os.O_RDWR|os.O_CREATE, 0o666)
+	if errors.Is(err, fs.ErrNotExist) {
+		if err := os.MkdirAll(filepath.Dir(p), 0o777); err != nil {
+			return nil, err
+		}
+		f, err = os.OpenFile(p, os.O_RDWR|os.O_CREATE, 0o666)
+	}
+	return f, err
+}
+
+// closeCacheFile cuts f to size after a write that ended with err, and
+// closes it.
+func closeCacheFile(f *os.File, size int64, err error) error {
 	if err == nil {
-		err = os.Rename(tmp.Name(), p)
+		err = f.Truncate(size)
 	}
-	if err != nil {
-		os.Remove(tmp.Name())
+	if cerr := f.Close(); err == nil {
+		err = cerr
 	}
 	return err
 }
