@@ -274,8 +274,8 @@ func progPut(out string, id, output, body []byte) (string, error) {
 // so every writer of it writes the same bytes, and the action entry that
 // names it, with its size, is written after it: a build sharing the mount
 // reads no file, a short one (which that size rejects) or the right one. A
-// temporary file and a rename would double the file system operations,
-// which is what a cold dependency step spends its system time on.
+// temporary file and a rename would double the file system operations and
+// leave the temporary file in the shared mount when the step is killed.
 func writeCacheFile(p string, data []byte) error {
 	f, err := openCacheFile(p)
 	if err != nil {
