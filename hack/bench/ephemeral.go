@@ -297,7 +297,6 @@ func (r *runner) ephemeralRound(ctx context.Context, a App, p PlatformSet, activ
 		if res.Error != "" {
 			continue // it failed before: do not spend time on it again
 		}
-		load := load1()
 		b, imp, exp, err := r.ephemeralRun(ctx, a, p, ct, i, prev, next)
 		if err != nil {
 			res.Error = err.Error()
@@ -309,7 +308,7 @@ func (r *runner) ephemeralRound(ctx context.Context, a App, p PlatformSet, activ
 			continue
 		}
 		res.Runs = append(res.Runs, b.seconds)
-		res.RunLoad = append(res.RunLoad, load)
+		res.RunLoad = append(res.RunLoad, b.load)
 		res.CacheImportBytes = append(res.CacheImportBytes, imp)
 		res.CacheExportBytes = append(res.CacheExportBytes, exp)
 		if b.trace != nil {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -17,7 +18,7 @@ func TestRenderEphemeralAndFlags(t *testing.T) {
 			if !c.runsIn(sc) {
 				continue
 			}
-			r := Result{App: "hello", Scenario: sc, Platforms: "amd64", Contender: c.ID, Runs: []float64{1.5},
+			r := Result{App: "hello", Scenario: sc, Platforms: "amd64", Contender: c.ID, Runs: []float64{1.5}, RunLoad: []float64{3.5},
 				GoBuild: "-trimpath=true CGO_ENABLED=0 stripped (no symbol table, no DWARF: -s -w)"}
 			if sc == scEphemeral {
 				r.CacheImportBytes, r.CacheExportBytes = []int64{3 << 20}, []int64{4 << 20}
@@ -27,7 +28,15 @@ func TestRenderEphemeralAndFlags(t *testing.T) {
 	}
 	rs.finish()
 	md := renderMarkdown(rs)
+	ephemeral := 0
+	for _, r := range rs.Results {
+		if r.Scenario == scEphemeral {
+			ephemeral++
+		}
+	}
 	for _, want := range []string{
+		fmt.Sprintf("%d of %d timed runs started with a 1-minute load average above 3", len(rs.Results), len(rs.Results)),
+		fmt.Sprintf("except for the %d ephemeral runs: each starts right after its preparation's build", ephemeral),
 		"### hello: ephemeral runner, caches",
 		"| amd64 | **go-app** | 1 | 1.50 s |",
 		"| amd64 | go-app, no cache import | 1 |",

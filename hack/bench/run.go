@@ -709,7 +709,6 @@ func (r *runner) round(ctx context.Context, a App, p PlatformSet, sc string, act
 		if res.Error != "" {
 			continue // it failed before: do not spend time on it again
 		}
-		load := load1()
 		b, err := r.build(ctx, a, p, ct, fmt.Sprintf("%s-%d", sc, i+1), buildOpts{inspect: true})
 		if err != nil {
 			res.Error = err.Error()
@@ -718,7 +717,7 @@ func (r *runner) round(ctx context.Context, a App, p PlatformSet, sc string, act
 			continue
 		}
 		res.Runs = append(res.Runs, b.seconds)
-		res.RunLoad = append(res.RunLoad, load)
+		res.RunLoad = append(res.RunLoad, b.load)
 		if b.trace != nil {
 			r.traces[k] = append(r.traces[k], b.trace)
 		}
@@ -806,6 +805,8 @@ func (r *runner) warmImages(ctx context.Context) error {
 
 type buildResult struct {
 	seconds float64
+	// load is the 1-minute load average when the timed commands started.
+	load    float64
 	trace   *trace
 	image   *Image
 	goBuild string // goBuild of the linux/amd64 binary (with inspect)
@@ -900,6 +901,7 @@ func (r *runner) build(ctx context.Context, a App, p PlatformSet, ct Contender, 
 		cmd.Stderr = &stderr
 		cmd.WaitDelay = 10 * time.Second
 	}
+	load := load1()
 	start := time.Now()
 	for _, cmd := range cmds {
 		if err := cmd.Run(); err != nil {
@@ -910,7 +912,7 @@ func (r *runner) build(ctx context.Context, a App, p PlatformSet, ct Contender, 
 		}
 	}
 	end := time.Now()
-	res := &buildResult{seconds: end.Sub(start).Seconds()}
+	res := &buildResult{seconds: end.Sub(start).Seconds(), load: load}
 	if r.verbose {
 		r.logf("%s: %s", ct.ID, tail(stderr.String(), 5))
 	}

@@ -83,17 +83,24 @@ func renderMarkdown(rs *Results) string {
 		p("Load average (1 min) at start %.2f, at end %.2f, highest sample %.2f (%s).\n\n",
 			rs.Load[0].Load1, rs.Load[len(rs.Load)-1].Load1, hi.Load1, hi.What)
 	}
-	var runs, busy int
+	var runs, busy, ephemeral int
 	for _, r := range rs.Results {
 		for _, l := range r.RunLoad {
 			runs++
 			if l > 3 {
 				busy++
 			}
+			if r.Scenario == scEphemeral {
+				ephemeral++
+			}
 		}
 	}
 	if runs > 0 {
-		p("%d of %d timed runs started with a 1-minute load average above 3 (the bench itself keeps it near 2 on 2 cores; more means other work on the machine).\n\n", busy, runs)
+		p("%d of %d timed runs started with a 1-minute load average above 3 (the bench itself keeps it near 2 on 2 cores; more means other work on the machine", busy, runs)
+		if ephemeral > 0 {
+			p(", except for the %d ephemeral runs: each starts right after its preparation's build, which the 1-minute average still counts", ephemeral)
+		}
+		p(").\n\n")
 	}
 	p("Times are wall-clock seconds of the client command (median, min–max of the timed runs); ")
 	p("ratios are medians divided by the best-practice Dockerfile's and by ko's. Image figures are for linux/amd64: ")
